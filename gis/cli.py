@@ -1,0 +1,166 @@
+"""Command-line front end: ``python -m gis --help``.
+
+Every command prints JSON (or writes GeoJSON); errors are one line on stderr
+and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import shapely
+
+from gis import GisError, crs, export, layers, stats, zones
+from gis.frontline import custom_front
+from gis.uploads import MAX_UPLOAD_BYTES, read_geojson_bytes
+
+BASE_LAYERS = ("frontline", "occupied", "oblasts", "ukraine", "greyzone", "infrastructure",
+               "settlements", "korea_dmz", "pre2022_occupied")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        raise GisError(f"{self.prog}: {message}")
+
+
+def _add_zone_args(p: argparse.ArgumentParser, width_required: bool = False) -> None:
+    p.add_argument("--width-km", type=float, required=False, help="total zone width W in km (0.5-150)")
+    p.add_argument("--split", type=float, default=None, help="share of W on the occupied side, 0-1 (default 0.5)")
+    p.add_argument("--date", default=None, help="snapshot date YYYY-MM-DD (default: latest)")
+    p.add_argument("--proposal", default=None, help=f"preset: {', '.join(zones.PROPOSALS)} (sets width and split)")
+    p.add_argument("--frontline", type=Path, default=None, help="GeoJSON LineString to use as a custom frontline")
+    p.add_argument("--zone", type=Path, default=None, help="GeoJSON Polygon to analyse as a custom zone")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(prog="python -m gis", description="Frontline Freeze Explorer: zones, population and layers from the command line.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("stats", help="zone statistics as JSON")
+    _add_zone_args(p)
+    p.add_argument("--max-towns", type=int, default=25, help="settlements listed (default 25)")
+    p = sub.add_parser("zones", help="write the zone (both sides) as GeoJSON")
+    _add_zone_args(p)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("layer", help="write a base layer as GeoJSON")
+    p.add_argument("name", choices=BASE_LAYERS)
+    p.add_argument("--date", default=None)
+    p.add_argument("--out", type=Path, required=True)
+    sub.add_parser("proposals", help="list the zone presets")
+    sub.add_parser("dates", help="list the snapshot dates")
+    p = sub.add_parser("add-snapshot", help="add a newer occupied-territory GeoJSON to the history")
+    p.add_argument("file", type=Path)
+    p.add_argument("--date", required=True)
+    p = sub.add_parser("population-curve", help="population vs total width 1-50 km")
+    p.add_argument("--split", type=float, default=0.5)
+    p.add_argument("--date", default=None)
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    return ap
+
+
+def _read_upload(path: Path, kinds: tuple[str, ...]):
+    if not path.is_file():
+        raise GisError(f"No such file: {path}.")
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise GisError(f"{path.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
+    up = read_geojson_bytes(path.read_bytes(), kinds=kinds)
+    for n in up.notices:
+        print(f"notice: {n}", file=sys.stderr)
+    return up
+
+
+def resolve_zone(args) -> tuple:
+    """(front, zone, proposal key) from the common zone arguments."""
+    front = layers.front(layers.check_date(args.date))
+    if args.frontline is not None:
+        up = _read_upload(args.frontline, ("LineString",))
+        front = custom_front(front, crs.to_metric(shapely.union_all(up.geometries)), label=args.frontline.name)
+    if args.zone is not None:
+        up = _read_upload(args.zone, ("Polygon",))
+        return front, zones.custom_zone(front, crs.to_metric(shapely.union_all(up.geometries))), None
+    width, split = args.width_km, args.split
+    if args.proposal is not None:
+        prop = zones.get_proposal(args.proposal)
+        width = prop.width_km if width is None else width
+        split = prop.split if split is None else split
+    if width is None:
+        raise GisError("Give --width-km W (km) or --proposal NAME.")
+    return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal
+
+
+def _print(obj) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_stats(args) -> None:
+    front, zone, proposal = resolve_zone(args)
+    _print(stats.zone_report(front, zone, proposal, max_towns=args.max_towns))
+
+
+def cmd_zones(args) -> None:
+    front, zone, proposal = resolve_zone(args)
+    fc = export.feature_collection(export.zone_features(zone, proposal), attribution=layers.ATTRIBUTION)
+    export.write_geojson(fc, args.out)
+    _print({"out": str(args.out), "features": len(fc["features"]), "zone_km2": round(zone.area_km2, 1)})
+
+
+def base_layer(name: str, date: str | None):
+    """A base layer as a lon/lat GeoDataFrame."""
+    if name == "frontline":
+        f = layers.front(layers.check_date(date))
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame({"date": [f.date], "length_km": [round(float(crs.length_km(f.frontline)), 1)]},
+                                geometry=[crs.to_wgs84(f.frontline)], crs="EPSG:4326")
+    if name == "occupied":
+        return layers.occupied(date)
+    return getattr(layers, name)()
+
+
+def cmd_layer(args) -> None:
+    gdf = base_layer(args.name, args.date)
+    fc = export.feature_collection(export.gdf_features(gdf, args.name), attribution=layers.ATTRIBUTION)
+    export.write_geojson(fc, args.out)
+    _print({"out": str(args.out), "features": len(fc["features"])})
+
+
+def cmd_proposals(args) -> None:
+    _print({"note": zones.MODELLED_NOTE, "proposals": [p.__dict__ for p in zones.PROPOSALS.values()]})
+
+
+def cmd_dates(args) -> None:
+    _print(layers.dates())
+
+
+def cmd_add_snapshot(args) -> None:
+    from gis.snapshots import add_snapshot
+
+    _print(add_snapshot(args.file, args.date))
+
+
+def cmd_population_curve(args) -> None:
+    _, split = zones.check_width_split(1.0, args.split)
+    date = layers.check_date(args.date)
+    curve = stats.population_index(date).curve(split).round(0)
+    if args.format == "csv":
+        sys.stdout.write(curve.to_csv(index=False))
+    else:
+        _print({"date": date, "split": split, "unit": "people (pre-war 2022 residents)", "curve": curve.to_dict("records")})
+
+
+COMMANDS = {"stats": cmd_stats, "zones": cmd_zones, "layer": cmd_layer, "proposals": cmd_proposals,
+            "dates": cmd_dates, "add-snapshot": cmd_add_snapshot, "population-curve": cmd_population_curve}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        COMMANDS[args.command](args)
+    except GisError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0

@@ -1,0 +1,67 @@
+"""Coordinate reference systems and the transforms between them.
+
+* ``METRIC_CRS``: a transverse Mercator centred on the front (35.5 E, 48.5 N,
+  scale 1). Its point scale factor is 1 + (dlon*cos(lat))^2/2, so along the
+  whole front (31-40.5 E) the distance error stays below 0.2 %. All buffers and
+  distances are computed here, in metres.
+* ``EQUAL_AREA_CRS``: ETRS89 / LAEA Europe (EPSG:3035). All areas (km2).
+* ``WGS84``: lon/lat for storage, the browser and RFC 7946 export.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+WGS84 = CRS.from_epsg(4326)
+METRIC_CRS = CRS.from_proj4(
+    "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
+EQUAL_AREA_CRS = CRS.from_epsg(3035)
+
+
+@lru_cache(maxsize=None)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
+
+
+def _transform(geoms, src: CRS, dst: CRS):
+    tr = _transformer(src.to_wkt(), dst.to_wkt())
+    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+
+
+def to_metric(geoms):
+    """lon/lat geometry (or array of them) -> METRIC_CRS metres."""
+    return _transform(geoms, WGS84, METRIC_CRS)
+
+
+def to_wgs84(geoms):
+    """METRIC_CRS geometry (or array) -> lon/lat."""
+    return _transform(geoms, METRIC_CRS, WGS84)
+
+
+def metric_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """lon/lat arrays (degrees) -> METRIC_CRS x, y arrays (m)."""
+    tr = _transformer(WGS84.to_wkt(), METRIC_CRS.to_wkt())
+    x, y = tr.transform(np.asarray(lon, float), np.asarray(lat, float))
+    return np.asarray(x), np.asarray(y)
+
+
+def area_km2(metric_geoms) -> float | np.ndarray:
+    """Area in km2 of METRIC_CRS geometry, measured in the equal-area CRS."""
+    ea = _transform(metric_geoms, METRIC_CRS, EQUAL_AREA_CRS)
+    return shapely.area(ea) / 1e6
+
+
+def length_km(metric_geoms) -> float | np.ndarray:
+    """Geodesic length in km of METRIC_CRS line geometry."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    ll = to_wgs84(metric_geoms)
+    if isinstance(ll, np.ndarray):
+        return np.array([geod.geometry_length(g) / 1e3 for g in ll])
+    return geod.geometry_length(ll) / 1e3

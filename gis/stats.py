@@ -1,0 +1,97 @@
+"""Numbers about a date and a zone, shared by the CLI and the pages."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis import crs, layers
+from gis.frontline import Front
+from gis.population import PopulationIndex, settlements_inside
+from gis.zones import Zone
+
+
+@lru_cache(maxsize=16)
+def oblasts_metric() -> np.ndarray:
+    """Oblast polygons in METRIC_CRS, in ``layers.oblasts()`` order."""
+    return crs.to_metric(layers.oblasts().geometry.values)
+
+
+@lru_cache(maxsize=16)
+def occupied_by_oblast(date: str) -> pd.DataFrame:
+    """Per oblast touched by the occupation: occupied km2, oblast km2, % occupied."""
+    f = layers.front(date)
+    obl = layers.oblasts()
+    occ = shapely.intersection(oblasts_metric(), f.sides.occupied)
+    df = pd.DataFrame({
+        "iso": obl["iso"], "oblast": obl["name_en"],
+        "occupied_km2": crs.area_km2(occ), "oblast_km2": crs.area_km2(oblasts_metric()),
+    })
+    df["occupied_pct"] = 100 * df.occupied_km2 / df.oblast_km2
+    df = df[df.occupied_km2 >= 0.5].sort_values("occupied_km2", ascending=False)
+    return df.round({"occupied_km2": 0, "oblast_km2": 0, "occupied_pct": 1}).reset_index(drop=True)
+
+
+@lru_cache(maxsize=16)
+def occupied_summary(date: str) -> dict:
+    """Occupied area (km2, equal-area) and share of Ukraine (%), frontline length (km)."""
+    f = layers.front(date)
+    occ_km2, ua_km2 = crs.area_km2([f.sides.occupied, f.ukraine])
+    return {"occupied_km2": round(float(occ_km2), 1), "ukraine_km2": round(float(ua_km2), 1),
+            "occupied_pct": round(100 * float(occ_km2 / ua_km2), 2),
+            "frontline_km": round(float(crs.length_km(f.frontline)), 1)}
+
+
+@lru_cache(maxsize=16)
+def population_index(date: str) -> PopulationIndex:
+    """The per-date population precompute (about 1 s), cached."""
+    f = layers.front(date)
+    return PopulationIndex(layers.population_units(), f.frontline_simple, f.sides.occupied_side)
+
+
+def towns_inside(front: Front, zone: Zone) -> pd.DataFrame:
+    """GeoNames settlements inside a width/split zone, largest first."""
+    return settlements_inside(layers.settlements(), front.frontline_simple, front.sides.occupied_side,
+                              zone.ru_depth_km, zone.ua_depth_km)
+
+
+def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
+    """Listed infrastructure (nuclear plants) inside the zone, with side and km to the line."""
+    infra = layers.infrastructure()
+    pts = crs.to_metric(infra.geometry.values)
+    in_occ = shapely.intersects(zone.occupied, pts)
+    in_ctl = shapely.intersects(zone.controlled, pts)
+    out = infra.loc[in_occ | in_ctl, ["plant", "kind", "reactors", "capacity_mw"]].copy()
+    out["side"] = np.where(in_occ[in_occ | in_ctl], "occupied", "ukraine_controlled")
+    out["km_to_line"] = np.round(shapely.distance(pts[in_occ | in_ctl], front.frontline) / 1000, 1)
+    return out.reset_index(drop=True)
+
+
+def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25) -> dict:
+    """The JSON-able summary printed by ``python -m gis stats``."""
+    occ = occupied_summary(front.date)
+    pop = population_index(front.date).estimate(zone.ru_depth_km, zone.ua_depth_km)
+    towns = towns_inside(front, zone)
+    report = {
+        "date": front.date,
+        "proposal": proposal,
+        "width_km": zone.width_km,
+        "split": zone.split,
+        "ru_depth_km": round(zone.ru_depth_km, 3),
+        "ua_depth_km": round(zone.ua_depth_km, 3),
+        "frontline_km": occ["frontline_km"],
+        "zone_km2": round(zone.area_km2, 1),
+        "zone_km2_by_side": {"occupied": round(zone.area_km2_occupied, 1),
+                             "ukraine_controlled": round(zone.area_km2_controlled, 1)},
+        "occupied_km2": occ["occupied_km2"],
+        "occupied_pct": occ["occupied_pct"],
+        "population": {**pop.as_dict(),
+                       "settlements_count": int(len(towns)),
+                       "settlements": towns.head(max_towns).drop(columns=["lon", "lat"]).to_dict("records")},
+        "infrastructure": infrastructure_inside(front, zone).to_dict("records"),
+        "source": layers.ATTRIBUTION,
+    }
+    return report
