@@ -15,6 +15,7 @@ import shapely
 
 from gis import GisError, crs, export, layers, stats, zones
 from gis.frontline import custom_front
+from gis.population import PopulationIndex
 from gis.uploads import MAX_UPLOAD_BYTES, read_geojson_bytes
 
 BASE_LAYERS = ("frontline", "occupied", "oblasts", "ukraine", "greyzone", "infrastructure",
@@ -72,14 +73,16 @@ def _read_upload(path: Path, kinds: tuple[str, ...]):
 
 
 def resolve_zone(args) -> tuple:
-    """(front, zone, proposal key) from the common zone arguments."""
+    """(front, zone, proposal key, population index or None) from the common zone arguments."""
     front = layers.front(layers.check_date(args.date))
+    index = None
     if args.frontline is not None:
         up = _read_upload(args.frontline, ("LineString",))
         front = custom_front(front, crs.to_metric(shapely.union_all(up.geometries)), label=args.frontline.name)
+        index = PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side)
     if args.zone is not None:
         up = _read_upload(args.zone, ("Polygon",))
-        return front, zones.custom_zone(front, crs.to_metric(shapely.union_all(up.geometries))), None
+        return front, zones.custom_zone(front, crs.to_metric(shapely.union_all(up.geometries))), None, index
     width, split = args.width_km, args.split
     if args.proposal is not None:
         prop = zones.get_proposal(args.proposal)
@@ -87,7 +90,7 @@ def resolve_zone(args) -> tuple:
         split = prop.split if split is None else split
     if width is None:
         raise GisError("Give --width-km W (km) or --proposal NAME.")
-    return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal
+    return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal, index
 
 
 def _print(obj) -> None:
@@ -95,12 +98,12 @@ def _print(obj) -> None:
 
 
 def cmd_stats(args) -> None:
-    front, zone, proposal = resolve_zone(args)
-    _print(stats.zone_report(front, zone, proposal, max_towns=args.max_towns))
+    front, zone, proposal, index = resolve_zone(args)
+    _print(stats.zone_report(front, zone, proposal, max_towns=args.max_towns, index=index))
 
 
 def cmd_zones(args) -> None:
-    front, zone, proposal = resolve_zone(args)
+    _, zone, proposal, _ = resolve_zone(args)
     fc = export.feature_collection(export.zone_features(zone, proposal), attribution=layers.ATTRIBUTION)
     export.write_geojson(fc, args.out)
     _print({"out": str(args.out), "features": len(fc["features"]), "zone_km2": round(zone.area_km2, 1)})

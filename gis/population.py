@@ -164,11 +164,10 @@ class PopulationIndex:
     def __init__(self, units: pd.DataFrame, frontline_m: BaseGeometry, occupied_side_m: BaseGeometry):
         self.units = units.reset_index(drop=True)
         x, y = crs.metric_xy(units["lon"].to_numpy(), units["lat"].to_numpy())
+        self.x, self.y = x, y
         self.dist_km = distance_to_line_km(x, y, frontline_m)
-        near = np.isfinite(self.dist_km)
-        self.occupied = np.zeros(len(x), bool)
         shapely.prepare(occupied_side_m)
-        self.occupied[near] = shapely.contains_xy(occupied_side_m, x[near], y[near])
+        self.occupied = shapely.contains_xy(occupied_side_m, x, y)
         self.pop = units["pop"].to_numpy(np.float64)
         self.method_idx = units["method"].map({m: i for i, m in enumerate(METHODS)}).to_numpy()
         self.iso = units["iso"].to_numpy()
@@ -178,20 +177,23 @@ class PopulationIndex:
         depth = np.where(self.occupied, ru_km, ua_km)
         return self.dist_km <= depth
 
-    def totals(self, ru_km: float, ua_km: float) -> np.ndarray:
-        """People by [method, side(0=controlled, 1=occupied)] inside the zone."""
-        mask = self.inside(ru_km, ua_km)
-        key = self.method_idx[mask] * 2 + self.occupied[mask]
-        return np.bincount(key, weights=self.pop[mask], minlength=4).reshape(2, 2)
-
     def estimate(self, ru_km: float, ua_km: float, with_oblasts: bool = True) -> PopulationEstimate:
         """The population estimate (people) for a zone of the given depths (km)."""
-        t = self.totals(ru_km, ua_km)
+        return self.estimate_mask(self.inside(ru_km, ua_km), with_oblasts)
+
+    def inside_polygon(self, zone_m: BaseGeometry) -> np.ndarray:
+        """Boolean mask of units inside an arbitrary metric polygon (custom zones)."""
+        shapely.prepare(zone_m)
+        return shapely.contains_xy(zone_m, self.x, self.y)
+
+    def estimate_mask(self, mask: np.ndarray, with_oblasts: bool = True) -> PopulationEstimate:
+        """The estimate (people) for the units selected by ``mask``."""
+        key = self.method_idx[mask] * 2 + self.occupied[mask]
+        t = np.bincount(key, weights=self.pop[mask], minlength=4).reshape(2, 2)
         per_method = t.sum(axis=1)
         by_side = t.mean(axis=0)
         by_oblast: dict[str, float] = {}
         if with_oblasts:
-            mask = self.inside(ru_km, ua_km)
             s = pd.Series(self.pop[mask] / len(METHODS)).groupby(self.iso[mask]).sum()
             by_oblast = s.to_dict()
         return PopulationEstimate(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -10,7 +12,7 @@ import shapely
 
 from gis import crs, layers
 from gis.frontline import Front
-from gis.population import PopulationIndex, settlements_inside
+from gis.population import PopulationEstimate, PopulationIndex, settlements_inside
 from gis.zones import Zone
 
 
@@ -70,11 +72,53 @@ def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25) -> dict:
+def is_custom(zone: Zone) -> bool:
+    """True for an uploaded/drawn zone polygon (no width/split)."""
+    return not math.isfinite(zone.width_km)
+
+
+def towns_in_polygon(front: Front, zone: Zone) -> pd.DataFrame:
+    """GeoNames settlements inside an arbitrary zone polygon, largest first."""
+    st_ = layers.settlements()
+    pts = crs.to_metric(st_.geometry.values)
+    in_occ = shapely.intersects(zone.occupied, pts)
+    in_any = in_occ | shapely.intersects(zone.controlled, pts)
+    out = pd.DataFrame({
+        "name": st_["name"].to_numpy()[in_any], "population": st_["population"].to_numpy()[in_any],
+        "side": np.where(in_occ[in_any], "occupied", "ukraine_controlled"),
+        "km_to_line": np.round(shapely.distance(pts[in_any], front.frontline_simple) / 1000, 1),
+        "iso": st_["iso"].to_numpy()[in_any],
+        "lon": st_.geometry.x.to_numpy()[in_any], "lat": st_.geometry.y.to_numpy()[in_any],
+    })
+    return out.sort_values("population", ascending=False).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ZoneAnalysis:
+    """What a zone means on the ground: people (pre-war), towns, infrastructure."""
+
+    population: PopulationEstimate
+    towns: pd.DataFrame  # name, population, side, km_to_line, iso, lon, lat
+    infrastructure: pd.DataFrame  # plant, kind, reactors, capacity_mw, side, km_to_line
+
+
+def analyse(front: Front, zone: Zone, index: PopulationIndex) -> ZoneAnalysis:
+    """Population, towns and infrastructure for a width/split zone or a custom polygon."""
+    if is_custom(zone):
+        pop = index.estimate_mask(index.inside_polygon(shapely.union(zone.occupied, zone.controlled)))
+        towns = towns_in_polygon(front, zone)
+    else:
+        pop = index.estimate(zone.ru_depth_km, zone.ua_depth_km)
+        towns = towns_inside(front, zone)
+    return ZoneAnalysis(pop, towns, infrastructure_inside(front, zone))
+
+
+def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25,
+                index: PopulationIndex | None = None) -> dict:
     """The JSON-able summary printed by ``python -m gis stats``."""
     occ = occupied_summary(front.date)
-    pop = population_index(front.date).estimate(zone.ru_depth_km, zone.ua_depth_km)
-    towns = towns_inside(front, zone)
+    a = analyse(front, zone, index or population_index(front.date))
+    pop, towns = a.population, a.towns
     report = {
         "date": front.date,
         "proposal": proposal,
@@ -82,7 +126,7 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
         "split": zone.split,
         "ru_depth_km": round(zone.ru_depth_km, 3),
         "ua_depth_km": round(zone.ua_depth_km, 3),
-        "frontline_km": occ["frontline_km"],
+        "frontline_km": round(float(crs.length_km(front.frontline)), 1),
         "zone_km2": round(zone.area_km2, 1),
         "zone_km2_by_side": {"occupied": round(zone.area_km2_occupied, 1),
                              "ukraine_controlled": round(zone.area_km2_controlled, 1)},
@@ -91,7 +135,7 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
         "population": {**pop.as_dict(),
                        "settlements_count": int(len(towns)),
                        "settlements": towns.head(max_towns).drop(columns=["lon", "lat"]).to_dict("records")},
-        "infrastructure": infrastructure_inside(front, zone).to_dict("records"),
+        "infrastructure": a.infrastructure.to_dict("records"),
         "source": layers.ATTRIBUTION,
     }
     return report

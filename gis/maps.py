@@ -1,0 +1,201 @@
+"""Folium maps built from the layers and zones, simplified for the browser.
+
+The map draws offline: Leaflet comes from the XStatic-Leaflet package, copied
+into the app's ``static/`` folder and served by Streamlit at ``/app/static``;
+no tiles are needed because Ukraine, its oblasts and towns form a vector
+basemap. Online OpenStreetMap tiles are an optional layer only.
+"""
+
+from __future__ import annotations
+
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import MacroElement, Template
+
+from gis import crs, layers
+from gis.zones import Zone
+
+# One place for the colours (also used in the legend).
+COLORS = {
+    "occupied": "#b2182b", "frontline": "#67000d", "zone_occupied": "#f4a442", "zone_controlled": "#2b83ba",
+    "greyzone": "#7f7f7f", "ukraine": "#f7f7f2", "oblast": "#8c8c8c", "town": "#333333", "npp": "#7b3294",
+    "pre2022": "#000000", "posts": "#1a9850", "coverage": "#66bd63", "gap": "#d7191c",
+}
+# Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
+SIMPLIFY_BASE_M = 300.0
+SIMPLIFY_ZONE_M = 100.0
+LEAFLET_URL = "/app/static/vendor/leaflet"
+
+
+def install_leaflet_assets(static_dir: Path) -> Path:
+    """Copy Leaflet from the installed XStatic-Leaflet package into ``static_dir/vendor/leaflet``."""
+    import xstatic.pkg.leaflet as xs
+
+    target = static_dir / "vendor" / "leaflet"
+    if not (target / "leaflet.js").exists():
+        shutil.copytree(xs.BASE_DIR, target, dirs_exist_ok=True)
+    return target
+
+
+def use_local_leaflet(base_url: str = LEAFLET_URL) -> None:
+    """Point folium at the local Leaflet (and drop its other CDN assets, unused here)."""
+    folium.Map.default_js = [("leaflet", f"{base_url}/leaflet.js")]
+    folium.Map.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
+
+
+def _ll(geom_m, tol_m: float):
+    """Metric geometry -> simplified lon/lat geometry."""
+    return crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
+
+
+def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
+    style = {"color": color, "weight": weight, "fillColor": fill or color, "fillOpacity": opacity if fill else 0.0,
+             "fill": fill is not None}
+    if dash:
+        style["dashArray"] = dash
+    return lambda _feature: style
+
+
+@lru_cache(maxsize=1)
+def basemap_geojson() -> dict:
+    """Simplified Ukraine outline and oblasts as GeoJSON dicts (cached)."""
+    obl = layers.oblasts()
+    obl_m = crs.to_metric(obl.geometry.values)
+    obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, 500.0)), crs="EPSG:4326")
+    ua = gpd.GeoDataFrame({"name": ["Ukraine"]}, geometry=[_ll(layers.ukraine_metric(), 500.0)], crs="EPSG:4326")
+    towns = layers.settlements()
+    towns = towns[towns.population >= 100_000]
+    return {"oblasts": obl_s.__geo_interface__, "ukraine": ua.__geo_interface__,
+            "towns": towns[["name", "population", "geometry"]].__geo_interface__}
+
+
+@lru_cache(maxsize=16)
+def date_geojson(date: str) -> dict:
+    """Simplified occupied area and frontline for a date (cached)."""
+    f = layers.front(date)
+    occ = gpd.GeoDataFrame({"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326")
+    line = gpd.GeoDataFrame({"name": [f"Frontline {date}"]}, geometry=[_ll(f.frontline, SIMPLIFY_ZONE_M)], crs="EPSG:4326")
+    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__}
+
+
+def base_map(date: str, height_px: int = 620, online_tiles: bool = True) -> folium.Map:
+    """The static map of a date: basemap, occupied area, frontline, grey zone, NPPs, reference lines."""
+    m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
+                   prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px)
+    base = basemap_geojson()
+    folium.GeoJson(base["ukraine"], name="Basemap: Ukraine", style_function=_style("#999999", COLORS["ukraine"], 0.8, 1.0),
+                   control=False, interactive=False).add_to(m)
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", show=False, overlay=True).add_to(m)
+    folium.GeoJson(base["oblasts"], name="Oblast boundaries", style_function=_style(COLORS["oblast"], None, 0.7),
+                   tooltip=folium.GeoJsonTooltip(["name_en"], aliases=["Oblast"])).add_to(m)
+    d = date_geojson(date)
+    folium.GeoJson(d["occupied"], name=f"Occupied territory ({date})", style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25),
+                   interactive=False).add_to(m)
+    grey = layers.greyzone()
+    folium.GeoJson(grey.__geo_interface__, name="Grey zone (contested, 2025-08-03)", show=False,
+                   style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5)).add_to(m)
+    pre = layers.pre2022_occupied()
+    folium.GeoJson(pre.__geo_interface__, name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
+                   style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False).add_to(m)
+    folium.GeoJson(d["frontline"], name=f"Frontline ({date})", style_function=_style(COLORS["frontline"], None, 2.2),
+                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
+    towns = folium.FeatureGroup(name="Cities (100k+)", show=True)
+    for feat in base["towns"]["features"]:
+        lon, lat = feat["geometry"]["coordinates"]
+        p = feat["properties"]
+        folium.CircleMarker([lat, lon], radius=2.5, color=COLORS["town"], weight=1, fill=True, fill_opacity=0.9,
+                            tooltip=f"{p['name']} ({p['population']:,} people, GeoNames)").add_to(towns)
+    towns.add_to(m)
+    npp = folium.FeatureGroup(name="Nuclear power plants", show=True)
+    for _, r in layers.infrastructure().iterrows():
+        folium.CircleMarker([r.lat, r.lon], radius=7, color="#000000", weight=2, fill=True, fill_color=COLORS["npp"],
+                            fill_opacity=0.95, tooltip=f"{r.plant} NPP: {r.reactors} reactors, {r.capacity_mw:,} MW").add_to(npp)
+    npp.add_to(m)
+    Legend(legend_html(DEFAULT_LEGEND)).add_to(m)
+    Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
+    return m
+
+
+def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone",
+               colors: tuple[str, str] = (COLORS["zone_occupied"], COLORS["zone_controlled"])) -> folium.FeatureGroup:
+    """The zone (both sides) and the settlements inside it, as one feature group."""
+    fg = folium.FeatureGroup(name=label, show=True)
+    for (side, depth, geom, area), color in zip(zone.parts(), colors):
+        if geom.is_empty:
+            continue
+        side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
+        folium.GeoJson(shapely.to_geojson(_ll(geom, SIMPLIFY_ZONE_M)), style_function=_style(color, color, 1.0, 0.45),
+                       tooltip=f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²").add_to(fg)
+    if towns is not None:
+        for r in towns.head(150).itertuples():
+            folium.CircleMarker([r.lat, r.lon], radius=3, color="#000000", weight=0.8, fill=True, fill_color="#ffffff",
+                                fill_opacity=1.0, tooltip=f"{r.name}: {r.population:,} people, {r.km_to_line} km from line ({r.side.replace('_', ' ')})").add_to(fg)
+    return fg
+
+
+class Attribution(MacroElement):
+    """Adds a text to the map's attribution control (data credit and date)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix('Leaflet');
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text|tojson }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+
+
+class Legend(MacroElement):
+    """A legend box (HTML) in the map's bottom-left corner."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function() {
+          var legend = L.control({position: 'bottomleft'});
+          legend.onAdd = function() {
+            var div = L.DomUtil.create('div', 'ffe-legend');
+            div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "Legend"
+        self.html = html
+
+
+def legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """An HTML legend: (label, colour, kind) with kind in fill/line/point."""
+    rows = []
+    for label, color, kind in entries:
+        if kind == "line":
+            sw = f'<span style="display:inline-block;width:18px;border-top:3px solid {color};margin-bottom:3px"></span>'
+        elif kind == "point":
+            sw = f'<span style="display:inline-block;width:9px;height:9px;border-radius:50%;background:{color};border:1px solid #000"></span>'
+        else:
+            sw = f'<span style="display:inline-block;width:16px;height:11px;background:{color};opacity:.75;border:1px solid {color}"></span>'
+        rows.append(f'<div style="margin:2px 0">{sw}&nbsp;{label}</div>')
+    return "".join(rows)
+
+
+DEFAULT_LEGEND = [
+    ("Frontline", COLORS["frontline"], "line"), ("Occupied territory", COLORS["occupied"], "fill"),
+    ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
+    ("Settlement inside the zone", "#ffffff", "point"), ("Nuclear power plant", COLORS["npp"], "point"),
+]

@@ -1,0 +1,207 @@
+"""Shared Streamlit wiring: cached calls into ``gis``, URL state, the map widget.
+
+No geometry logic here: everything is computed by ``gis``; this module only
+caches it per date/width/split and turns errors into ``st.error``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import pandas as pd
+import shapely
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gis import GisError, crs, export, layers, maps, stats, zones
+from gis.frontline import custom_front
+from gis.population import PopulationIndex
+from gis.uploads import read_geojson_bytes
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
+NEGOTIATED_RANGE_KM = (5, 25)
+PRE_WAR_LABEL = "pre-war residents (2022 statistics), not people there today"
+
+
+@st.cache_resource(show_spinner=False)
+def setup_offline_map() -> None:
+    """Copy Leaflet into static/ once per process and point folium at it."""
+    maps.install_leaflet_assets(STATIC_DIR)
+    maps.use_local_leaflet()
+
+
+@st.cache_resource(show_spinner="Loading the frontline…")
+def get_front(date: str):
+    return layers.front(date)
+
+
+@st.cache_resource(show_spinner="Preparing population lookups…")
+def get_population_index(date: str):
+    return stats.population_index(date)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def get_zone(date: str, width_km: float, split: float) -> zones.Zone:
+    return zones.make_zone(get_front(date), width_km, split)
+
+
+@st.cache_resource(show_spinner=False, max_entries=512)
+def get_analysis(date: str, width_km: float, split: float) -> stats.ZoneAnalysis:
+    """Population, towns and infrastructure of a width/split zone (cached per combination)."""
+    return stats.analyse(get_front(date), get_zone(date, width_km, split), get_population_index(date))
+
+
+@st.cache_data(show_spinner=False)
+def population_curve(date: str, split: float) -> pd.DataFrame:
+    return get_population_index(date).curve(split)
+
+
+@st.cache_data(show_spinner=False)
+def occupied_summary(date: str) -> dict:
+    return stats.occupied_summary(date)
+
+
+@st.cache_data(show_spinner=False)
+def occupied_by_oblast(date: str) -> pd.DataFrame:
+    return stats.occupied_by_oblast(date)
+
+
+def fmt_people(n: float) -> str:
+    """1,234,567 -> '1.23 M'; 12,345 -> '12,300'."""
+    if n >= 1e6:
+        return f"{n / 1e6:.2f} M"
+    if n >= 1e4:
+        return f"{round(n, -2):,.0f}"
+    return f"{n:,.0f}"
+
+
+# ----------------------------------------------------------------------- URL state
+
+
+def _float_param(name: str, lo: float, hi: float, default: float, notices: list[str]) -> float:
+    raw = st.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        v = float(raw)
+    except ValueError:
+        v = math.nan
+    if not math.isfinite(v) or not lo <= v <= hi:
+        notices.append(f"URL parameter {name}={raw[:30]!r} is not a number between {lo:g} and {hi:g}; using {default:g}.")
+        return default
+    return v
+
+
+def init_state_from_url(defaults: dict) -> list[str]:
+    """Seed session_state (width, split %, date, proposal) from the URL once; return notices."""
+    if st.session_state.get("_url_loaded"):
+        return st.session_state.get("_url_notices", [])
+    notices: list[str] = []
+    dates = layers.dates()
+    width = _float_param("width", WIDTH_MIN_KM, WIDTH_MAX_KM, defaults["width"], notices)
+    split = _float_param("split", 0, 100, defaults["split"], notices)
+    date = st.query_params.get("date", dates[-1])
+    if date not in dates:
+        notices.append(f"URL parameter date={date[:30]!r} is not an available snapshot; using {dates[-1]}.")
+        date = dates[-1]
+    proposal = st.query_params.get("proposal", "custom")
+    if proposal != "custom" and proposal not in zones.PROPOSALS:
+        notices.append(f"URL parameter proposal={proposal[:30]!r} is unknown; using custom width and split.")
+        proposal = "custom"
+    if proposal != "custom":
+        p = zones.PROPOSALS[proposal]
+        width, split = p.width_km, p.split * 100
+    st.session_state.update(width=float(round(width * 2) / 2), split=int(round(split / 5) * 5), date=date,
+                            proposal=proposal, _url_loaded=True, _url_notices=notices)
+    return notices
+
+
+def write_state_to_url() -> None:
+    st.query_params.update(width=f"{st.session_state.width:g}", split=str(st.session_state.split),
+                           date=st.session_state.date, proposal=st.session_state.proposal)
+
+
+def apply_proposal() -> None:
+    """on_change of the preset picker: a preset sets width and split."""
+    key = st.session_state.proposal
+    if key in zones.PROPOSALS:
+        p = zones.PROPOSALS[key]
+        st.session_state.width = float(min(max(p.width_km, WIDTH_MIN_KM), WIDTH_MAX_KM))
+        st.session_state.split = int(round(p.split * 100))
+
+
+def mark_custom() -> None:
+    """on_change of width/split: the zone no longer matches a preset unless it still does."""
+    key = st.session_state.get("proposal", "custom")
+    p = zones.PROPOSALS.get(key)
+    if p and (p.width_km != st.session_state.width or round(p.split * 100) != st.session_state.split):
+        st.session_state.proposal = "custom"
+
+
+def zone_controls(container=st.sidebar) -> tuple[str, float, float, str]:
+    """Preset, width, split and date widgets; returns (date, width_km, split, proposal)."""
+    options = ["custom", *zones.PROPOSALS]
+    container.selectbox("Proposal preset", options, key="proposal", on_change=apply_proposal,
+                        format_func=lambda k: "Custom width and split" if k == "custom" else zones.PROPOSALS[k].label,
+                        help=zones.MODELLED_NOTE)
+    container.slider("Total zone width (km)", WIDTH_MIN_KM, WIDTH_MAX_KM, step=0.5, key="width", on_change=mark_custom,
+                     help="5–25 km is the range under negotiation (Russia's reported preference 5 km, Ukraine's 25 km).")
+    lo, hi = NEGOTIATED_RANGE_KM
+    w = st.session_state.width
+    container.caption(("Inside" if lo <= w <= hi else "Outside") + f" the {lo}–{hi} km range under negotiation.")
+    container.slider("Share of the width on the occupied side (%)", 0, 100, step=5, key="split", on_change=mark_custom,
+                     help="50 % = equal withdrawal. 100 % = the whole zone lies on the occupied side (only Russian forces pull back).")
+    dates = layers.dates()
+    container.selectbox("Frontline date", dates[::-1], key="date",
+                        help=f"Monthly DeepStateMap snapshots; the shipped data ends on {layers.DATA_DATE}.")
+    return st.session_state.date, float(st.session_state.width), st.session_state.split / 100, st.session_state.proposal
+
+
+# ----------------------------------------------------------------------- uploads
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def parse_upload(data: bytes, kinds: tuple[str, ...]):
+    """Parsed upload (cached by content); GisError propagates."""
+    up = read_geojson_bytes(data, kinds=kinds)
+    return [shapely.to_wkb(g) for g in up.geometries], up.notices
+
+
+def upload_geometry_m(data: bytes, kinds: tuple[str, ...]):
+    """(metric geometry, notices) of an upload; raises GisError."""
+    wkbs, notices = parse_upload(data, kinds)
+    return crs.to_metric(shapely.union_all(shapely.from_wkb(wkbs))), notices
+
+
+@st.cache_resource(show_spinner="Analysing the uploaded line…", max_entries=8)
+def custom_front_for(date: str, data_hash: str, _line_m):
+    front = custom_front(get_front(date), _line_m, label="uploaded line")
+    idx = PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side)
+    return front, idx
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# ----------------------------------------------------------------------- map
+
+
+def show_map(base, dynamic_groups: list, key: str, height: int = 620):
+    """Render a folium map; dynamic layers update without re-mounting the map."""
+    import folium
+
+    return st_folium(base, key=key, height=height, use_container_width=True, returned_objects=[],
+                     feature_group_to_add=dynamic_groups, layer_control=folium.LayerControl(collapsed=True))
+
+
+def error_box(e: Exception) -> None:
+    st.error(str(e) if isinstance(e, GisError) else f"Something went wrong: {type(e).__name__}. The rest of the page still works.")
+
+
+def geojson_download(label: str, fc: dict, file_name: str, key: str) -> None:
+    st.download_button(label, export.dumps(fc).encode("utf-8"), file_name=file_name,
+                       mime="application/geo+json", key=key)
