@@ -33,7 +33,7 @@ def _clean(value):
 
 def feature(geom_ll: BaseGeometry, properties: dict) -> dict:
     """One RFC 7946 Feature from a lon/lat geometry."""
-    geom = shapely.set_precision(shapely.orient_polygons(geom_ll, exterior_cw=False), 10**-COORD_DECIMALS)
+    geom = shapely.orient_polygons(shapely.set_precision(geom_ll, 10**-COORD_DECIMALS), exterior_cw=False)
     return {"type": "Feature", "properties": {k: _clean(v) for k, v in properties.items()},
             "geometry": mapping(geom) if not geom.is_empty else None}
 

@@ -1,0 +1,29 @@
+"""Shared fixtures: the latest date's front, a population index, a temp user-data dir."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gis import layers, stats  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def front():
+    return layers.front(layers.DATA_DATE)
+
+
+@pytest.fixture(scope="session")
+def pop_index():
+    return stats.population_index(layers.DATA_DATE)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_data(tmp_path, monkeypatch):
+    """User-added snapshots go to a temp dir, never into geodata/."""
+    monkeypatch.setenv("FFE_USER_DATA", str(tmp_path / "user"))
+    yield
+    layers.front.cache_clear()

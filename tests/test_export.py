@@ -1,0 +1,46 @@
+"""RFC 7946 export: lon/lat, CCW exterior rings, properties, and area round-trip."""
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gis import export, zones
+
+
+@pytest.fixture(scope="module")
+def zone(front):
+    return zones.make_zone(front, 20, 0.4)
+
+
+def test_export_round_trip_areas_within_0_1_percent(zone, tmp_path):
+    fc = export.feature_collection(export.zone_features(zone, "custom"))
+    path = export.write_geojson(fc, tmp_path / "zone.geojson")
+    back = gpd.read_file(path)
+    assert back.crs.to_epsg() == 4326
+    areas = back.to_crs(3035).area / 1e6
+    for (side, _, _, area), got, prop in zip(zone.parts(), areas, back["area_km2"]):
+        assert got == pytest.approx(area, rel=0.001)
+        assert prop == pytest.approx(area, rel=1e-4)
+
+
+def test_rfc7946_shape(zone):
+    fc = json.loads(export.dumps(export.feature_collection(export.zone_features(zone, "kellogg"), attribution="x")))
+    assert "crs" not in fc and fc["type"] == "FeatureCollection"
+    props = fc["features"][0]["properties"]
+    assert {"side", "depth_km", "area_km2", "date", "proposal", "source"} <= set(props)
+    assert props["proposal"] == "kellogg" and "DeepStateMap" in props["source"]
+    for f in fc["features"]:
+        geom = shapely.geometry.shape(f["geometry"])
+        lon, lat = shapely.get_coordinates(geom).T
+        assert ((lon > 20) & (lon < 41) & (lat > 44) & (lat < 53)).all()  # lon/lat order, Ukraine
+        for poly in shapely.get_parts(geom):
+            assert poly.exterior.is_ccw  # RFC 7946 right-hand rule
+
+
+def test_unwritable_path_is_a_clear_error(zone, tmp_path):
+    from gis import GisError
+
+    with pytest.raises(GisError, match="Cannot write"):
+        export.write_geojson(export.feature_collection([]), tmp_path / "no" / "such" / "dir.geojson")
