@@ -17,9 +17,8 @@ import shapely
 from pyproj import CRS, Transformer
 
 WGS84 = CRS.from_epsg(4326)
-METRIC_CRS = CRS.from_proj4(
-    "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-)
+METRIC_PROJ = "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+METRIC_CRS = CRS.from_proj4(METRIC_PROJ)
 EQUAL_AREA_CRS = CRS.from_epsg(3035)
 
 

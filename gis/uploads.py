@@ -7,6 +7,7 @@ executed or written. Invalid-but-repairable geometry is repaired with a notice.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -86,10 +87,23 @@ def _declared_crs(obj: dict) -> CRS | None:
         raise GisError(f"Unknown coordinate reference system {str(name)[:60]!r}. Use WGS84 lon/lat (EPSG:4326).") from None
 
 
+def _numbers(coords, depth: int = 0):
+    """Yield the numbers of a nested GeoJSON coordinates array (bounded depth)."""
+    if depth > 6:
+        raise GisError("Coordinates are nested too deeply.")
+    if isinstance(coords, (int, float)):
+        yield float(coords)
+    elif isinstance(coords, list):
+        for c in coords:
+            yield from _numbers(c, depth + 1)
+
+
 def _to_geometry(raw: dict, i: int) -> BaseGeometry | None:
     geom = raw.get("geometry") if isinstance(raw, dict) else None
     if geom is None:
         return None
+    if isinstance(geom, dict) and not all(math.isfinite(v) for v in _numbers(geom.get("coordinates"))):
+        raise GisError("Some coordinates are NaN or infinite.")
     try:
         g = shape(geom)
     except Exception:  # shapely raises many kinds for malformed coordinates

@@ -17,7 +17,8 @@ date, width_km, split, proposal = c.zone_controls()
 c.write_state_to_url()
 with st.sidebar.expander("Analyse your own line or zone (GeoJSON)"):
     upload_kind = st.radio("The file holds", ["a custom frontline (LineString)", "a custom zone (Polygon)"], key="upload_kind")
-    upload = st.file_uploader("GeoJSON file (WGS84 lon/lat, ≤ 20 MB)", type=["geojson", "json"], key="upload")
+    upload = st.file_uploader("GeoJSON file (WGS84 lon/lat, ≤ 20 MB)", type=["geojson", "json", "zip"], key="upload",
+                              help="A zipped shapefile is recognised and refused with advice: convert it to GeoJSON first.")
 
 st.title("Frontline Freeze Explorer")
 st.caption(f"If the war were frozen along the line of **{date}**, what would a demilitarised zone of a given width mean "

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from gis import layers
-from gis.crs import EQUAL_AREA_CRS, METRIC_CRS
+from gis.crs import EQUAL_AREA_CRS, METRIC_PROJ
 from gis.zones import MODELLED_NOTE, PROPOSALS
 
 st.title("Data & method")
@@ -14,7 +14,7 @@ st.table([{"preset": p.label, "width (km)": p.width_km, "occupied-side share": f
           for p in PROPOSALS.values()])
 st.caption(MODELLED_NOTE)
 st.subheader("Coordinate reference systems")
-st.markdown(f"* Buffers and distances: `{METRIC_CRS.to_proj4()}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
+st.markdown(f"* Buffers and distances: `{METRIC_PROJ}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
             "* Storage, map and export: WGS84 lon/lat (EPSG:4326), RFC 7946 GeoJSON.")
 st.subheader("Snapshot dates")
 st.write(", ".join(layers.dates()))

@@ -1,0 +1,75 @@
+"""The real app in headless Chromium: the map draws offline, the slider updates map and
+numbers, the GeoJSON download parses, and the other pages load with a drawn map."""
+
+import json
+import time
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from browser import launch, running_app, wait_idle, wait_map_drawn, zone_path_d
+from gis.maps import COLORS
+
+
+@pytest.fixture(scope="module")
+def page():
+    with running_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        pg = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
+        external = []
+        pg.on("request", lambda r: external.append(r.url) if urlparse(r.url).hostname not in ("localhost", "127.0.0.1") and r.url.startswith("http") else None)
+        pg.base_url, pg.external_requests = url, external
+        yield pg
+        browser.close()
+
+
+def test_map_draws_offline_and_slider_updates_map_and_numbers(page):
+    page.goto(page.base_url)
+    frame = wait_map_drawn(page)
+    wait_idle(page)
+    assert frame.locator("path.leaflet-interactive").count() > 50
+    before_d = zone_path_d(frame, COLORS["zone_controlled"])
+    before_metric = page.locator('[data-testid="stMetricValue"]').nth(1).inner_text()
+    slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    slider.focus()
+    page.keyboard.press("Home")  # width -> 1 km
+    wait_idle(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('0.5 + 0.5'))", timeout=30_000)
+    after_metric = page.locator('[data-testid="stMetricValue"]').nth(1).inner_text()
+    assert after_metric != before_metric
+    deadline = time.time() + 30
+    frame = wait_map_drawn(page)
+    while zone_path_d(frame, COLORS["zone_controlled"]) == before_d and time.time() < deadline:
+        time.sleep(0.1)
+    assert zone_path_d(frame, COLORS["zone_controlled"]) != before_d
+    assert "width=1" in page.url  # the state is in the URL, shareable
+    page.screenshot(path=str(_artifacts() / "explorer.png"), full_page=True)
+    assert not page.external_requests, page.external_requests[:5]
+
+
+def test_geojson_download_parses(page):
+    page.goto(page.base_url + "/?width=10&split=50")
+    wait_map_drawn(page)
+    wait_idle(page)
+    with page.expect_download(timeout=30_000) as dl:
+        page.get_by_text("Zone and settlements (GeoJSON)").click()
+    download = dl.value
+    assert download.suggested_filename == "zone_10km_split50_2026-08-22.geojson"
+    fc = json.loads(open(download.path(), encoding="utf-8").read())
+    sides = {f["properties"].get("side") for f in fc["features"] if f["properties"]["layer"] == "zone"}
+    assert sides == {"occupied", "ukraine_controlled"}
+
+
+def test_method_page_loads(page):
+    page.goto(page.base_url + "/method")
+    page.get_by_text("Every number on these pages").wait_for(timeout=30_000)
+    page.screenshot(path=str(_artifacts() / "method.png"), full_page=True)
+
+
+def _artifacts():
+    from pathlib import Path
+
+    d = Path(__file__).resolve().parents[1] / "test-artifacts"
+    d.mkdir(exist_ok=True)
+    return d

@@ -1,0 +1,126 @@
+"""The pages under streamlit.testing.v1.AppTest: widgets change numbers, URL state, uploads."""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "bad_inputs"
+sys.path.insert(0, str(CORPUS))
+from cases import ERRORS  # noqa: E402
+
+
+def _app(**params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def _number(text: str) -> float:
+    """'26,622 km²' -> 26622; '1.48 M' -> 1_480_000."""
+    m = re.search(r"([\d,.]+)\s*(M)?", text)
+    value = float(m.group(1).replace(",", ""))
+    return value * 1e6 if m.group(2) else value
+
+
+def _metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_explorer_runs_and_shows_numbers():
+    at = _app()
+    assert not at.exception
+    m = _metrics(at)
+    assert m["Pull-back (km)"] == "12.5 + 12.5"  # default 25 km, 50 %
+    assert 20_000 < _number(m["Zone area"]) < 35_000
+    assert "%" in m["Occupied"]
+    assert any("pre-war" in c.value for c in at.caption)
+    assert any("Zaporozhye NPP" in w.value for w in at.warning)
+
+
+def test_wider_zone_never_has_fewer_people_or_less_area():
+    at = _app()
+    last_area, last_people = 0, 0
+    for w in (2, 5, 10, 25, 40):
+        at.slider(key="width").set_value(float(w)).run()
+        assert not at.exception
+        m = _metrics(at)
+        area, people = _number(m["Zone area"]), _number(m["People inside (estimate)"])
+        assert area > last_area and people >= last_people
+        last_area, last_people = area, people
+
+
+def test_preset_sets_width_and_split_and_url():
+    at = _app()
+    at.selectbox(key="proposal").set_value("kellogg").run()
+    assert at.slider(key="width").value == 30 and at.slider(key="split").value == 50
+    assert _metrics(at)["Pull-back (km)"] == "15 + 15"
+    assert at.query_params["proposal"] == ["kellogg"] or at.query_params["proposal"] == "kellogg"
+    at.slider(key="width").set_value(12.0).run()  # moving the slider leaves the preset
+    assert at.selectbox(key="proposal").value == "custom"
+
+
+def test_split_changes_sides():
+    at = _app()
+    at.slider(key="split").set_value(100).run()
+    assert _metrics(at)["Pull-back (km)"] == "25 + 0"
+
+
+def test_url_parameters_are_honoured():
+    at = _app(width="12", split="30", date="2025-01-02")
+    assert not at.exception and not at.warning.values or all("URL" not in w for w in at.warning.values)
+    assert at.slider(key="width").value == 12 and at.slider(key="split").value == 30
+    assert at.selectbox(key="date").value == "2025-01-02"
+    assert _metrics(at)["Pull-back (km)"] == "3.6 + 8.4"
+
+
+@pytest.mark.parametrize("params", [
+    {"width": "-4"}, {"width": "nan"}, {"width": "1e9"}, {"split": "150"}, {"date": "1999-01-01"},
+    {"proposal": "<script>alert(1)</script>"}, {"width": "abc", "date": "'; DROP TABLE"},
+])
+def test_bad_url_parameters_fall_back_with_notice(params):
+    at = _app(**params)
+    assert not at.exception
+    assert any("URL parameter" in w.value for w in at.warning)
+    assert at.slider(key="width").value == 25 or "width" not in params
+    assert all("<script>" not in md.value for md in at.markdown)
+
+
+@pytest.mark.parametrize("name", ["malformed.geojson", "outside_ukraine.geojson", "shapefile.zip", "latlon_swapped.geojson",
+                                  "empty_collection.geojson", "projected_metres_no_crs.geojson", "latin1_text.geojson"])
+def test_bad_upload_shows_error_and_page_keeps_working(name):
+    at = _app()
+    at.radio(key="upload_kind").set_value("a custom zone (Polygon)").run()
+    at.file_uploader(key="upload").upload(name, (CORPUS / name).read_bytes(), "application/geo+json").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and ERRORS[name][1] in errors[0]
+    assert _metrics(at)["Pull-back (km)"] == "12.5 + 12.5"  # the standard zone is still shown
+    at.slider(key="width").set_value(10.0).run()  # and the page still reacts
+    assert not at.exception and _metrics(at)["Pull-back (km)"] == "5 + 5"
+
+
+def test_valid_uploads_are_analysed():
+    at = _app()
+    at.radio(key="upload_kind").set_value("a custom zone (Polygon)").run()
+    at.file_uploader(key="upload").upload("zone.geojson", (CORPUS / "valid_zone.geojson").read_bytes(), "application/geo+json").run()
+    assert not at.exception and not at.error
+    assert _metrics(at)["Zone"] == "uploaded polygon"
+    assert 1_000 < _number(_metrics(at)["Zone area"]) < 3_500
+    at.radio(key="upload_kind").set_value("a custom frontline (LineString)").run()
+    at.file_uploader(key="upload").upload("line.geojson", (CORPUS / "valid_line.geojson").read_bytes(), "application/geo+json").run()
+    assert not at.exception and not at.error
+    assert _number(_metrics(at)["Zone area"]) < 5_000  # 25 km along a ~130 km line, not the whole front
+
+
+def test_method_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at.switch_page("pages/method.py").run()
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("DeepStateMap", "EPSG:3035", "pre-war", "Korean DMZ", "Minsk", "not official texts", "2026-08-22"):
+        assert word in text
