@@ -49,9 +49,13 @@ def use_local_leaflet(base_url: str = LEAFLET_URL) -> None:
     folium.Map.default_css = [("leaflet_css", f"{base_url}/leaflet.css")]
 
 
+# Coordinates sent to the browser are rounded to 1e-4 degrees (about 10 m).
+BROWSER_GRID_DEG = 1e-4
+
+
 def _ll(geom_m, tol_m: float):
-    """Metric geometry -> simplified lon/lat geometry."""
-    return crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
+    """Metric geometry -> simplified lon/lat geometry on a ~10 m grid (smaller payload)."""
+    return shapely.set_precision(crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True)), BROWSER_GRID_DEG)
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
@@ -67,12 +71,10 @@ def basemap_geojson() -> dict:
     """Simplified Ukraine outline and oblasts as GeoJSON dicts (cached)."""
     obl = layers.oblasts()
     obl_m = crs.to_metric(obl.geometry.values)
-    obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, 500.0)), crs="EPSG:4326")
-    ua = gpd.GeoDataFrame({"name": ["Ukraine"]}, geometry=[_ll(layers.ukraine_metric(), 500.0)], crs="EPSG:4326")
+    obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, 800.0)), crs="EPSG:4326")
     towns = layers.settlements()
     towns = towns[towns.population >= 100_000]
-    return {"oblasts": obl_s.__geo_interface__, "ukraine": ua.__geo_interface__,
-            "towns": towns[["name", "population", "geometry"]].__geo_interface__}
+    return {"oblasts": obl_s.__geo_interface__, "towns": towns[["name", "population", "geometry"]].__geo_interface__}
 
 
 @lru_cache(maxsize=16)
@@ -81,7 +83,14 @@ def date_geojson(date: str) -> dict:
     f = layers.front(date)
     occ = gpd.GeoDataFrame({"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326")
     line = gpd.GeoDataFrame({"name": [f"Frontline {date}"]}, geometry=[_ll(f.frontline, SIMPLIFY_ZONE_M)], crs="EPSG:4326")
-    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__}
+    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__,
+            "greyzone": _simplified(layers.greyzone()), "pre2022": _simplified(layers.pre2022_occupied())}
+
+
+def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
+    """A lon/lat layer simplified for the browser, as a GeoJSON dict."""
+    geoms = _ll(crs.to_metric(gdf.geometry.values), tol_m)
+    return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326").__geo_interface__
 
 
 def base_map(date: str, height_px: int = 620, online_tiles: bool = True) -> folium.Map:
@@ -89,20 +98,16 @@ def base_map(date: str, height_px: int = 620, online_tiles: bool = True) -> foli
     m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
                    prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px)
     base = basemap_geojson()
-    folium.GeoJson(base["ukraine"], name="Basemap: Ukraine", style_function=_style("#999999", COLORS["ukraine"], 0.8, 1.0),
+    folium.GeoJson(base["oblasts"], name="Basemap", style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0),
                    control=False, interactive=False).add_to(m)
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", show=False, overlay=True).add_to(m)
-    folium.GeoJson(base["oblasts"], name="Oblast boundaries", style_function=_style(COLORS["oblast"], None, 0.7),
-                   tooltip=folium.GeoJsonTooltip(["name_en"], aliases=["Oblast"])).add_to(m)
     d = date_geojson(date)
     folium.GeoJson(d["occupied"], name=f"Occupied territory ({date})", style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25),
                    interactive=False).add_to(m)
-    grey = layers.greyzone()
-    folium.GeoJson(grey.__geo_interface__, name="Grey zone (contested, 2025-08-03)", show=False,
+    folium.GeoJson(d["greyzone"], name="Grey zone (contested, 2025-08-03)", show=False,
                    style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5)).add_to(m)
-    pre = layers.pre2022_occupied()
-    folium.GeoJson(pre.__geo_interface__, name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
+    folium.GeoJson(d["pre2022"], name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
                    style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False).add_to(m)
     folium.GeoJson(d["frontline"], name=f"Frontline ({date})", style_function=_style(COLORS["frontline"], None, 2.2),
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
