@@ -13,7 +13,7 @@ from pathlib import Path
 
 import shapely
 
-from gis import GisError, crs, export, layers, stats, zones
+from gis import GisError, crs, export, layers, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.population import PopulationIndex
 from gis.uploads import MAX_UPLOAD_BYTES, read_geojson_bytes
@@ -54,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add-snapshot", help="add a newer occupied-territory GeoJSON to the history")
     p.add_argument("file", type=Path)
     p.add_argument("--date", required=True)
+    p = sub.add_parser("coverage", help="monitoring coverage of the zone and the line as JSON")
+    _add_zone_args(p)
+    p.add_argument("--sensor", default="camera", help=f"sensor type: {', '.join(monitoring.SENSORS)} (default camera)")
+    p.add_argument("--range-km", type=float, default=None, help="override the sensor's range (km)")
+    p.add_argument("--crew", type=int, default=None, help="people per post (default: the sensor's)")
+    p.add_argument("--spacing-km", type=float, default=8.0, help="distance between posts along the line (km, default 8)")
+    p.add_argument("--offset-km", type=float, default=0.0, help="posts this far from the line (km; 0 = on the line)")
+    p.add_argument("--sides", choices=monitoring.SIDE_CHOICES, default="both", help="sides to place posts on when offset > 0")
+    p.add_argument("--uav-orbits", type=int, default=0, help="continuous long-endurance UAV orbits (default 0)")
+    p.add_argument("--posts", type=Path, default=None, help="GeoJSON Points: user-placed posts (replace the automatic ones)")
+    p.add_argument("--out", type=Path, default=None, help="write posts, coverage and gaps as GeoJSON")
     p = sub.add_parser("population-curve", help="population vs total width 1-50 km")
     p.add_argument("--split", type=float, default=0.5)
     p.add_argument("--date", default=None)
@@ -143,6 +154,28 @@ def cmd_add_snapshot(args) -> None:
     _print(add_snapshot(args.file, args.date))
 
 
+def cmd_coverage(args) -> None:
+    front, zone, proposal, _ = resolve_zone(args)
+    sensor = monitoring.get_sensor(args.sensor, args.range_km, args.crew)
+    if args.posts is not None:
+        posts = monitoring.user_posts_m(_read_upload(args.posts, ("Point",)).geometries)
+    else:
+        posts = monitoring.auto_posts(front, args.spacing_km, args.offset_km, args.sides)
+    uav = monitoring.UavPlan(orbits=max(0, args.uav_orbits))
+    cov = monitoring.coverage(front, zone, sensor, posts, args.offset_km, uav)
+    report = {"date": front.date, "width_km": zone.width_km, "split": zone.split, "sensor": sensor.__dict__,
+              "spacing_km": args.spacing_km if args.posts is None else None, "offset_km": args.offset_km,
+              "posts": int(len(posts)), "posts_for_full_line": cov.posts_for_full_line, "staff": cov.staff,
+              "uav_orbits": uav.orbits, "uav_airframes": cov.airframes,
+              "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct,
+              "gaps_km": cov.gaps_km(), "gaps_total_km": round(sum(cov.gaps_km()), 2),
+              "satellites": monitoring.SATELLITE_NOTE}
+    if args.out is not None:
+        export.write_geojson(export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION), args.out)
+        report["out"] = str(args.out)
+    _print(report)
+
+
 def cmd_population_curve(args) -> None:
     _, split = zones.check_width_split(1.0, args.split)
     date = layers.check_date(args.date)
@@ -154,7 +187,7 @@ def cmd_population_curve(args) -> None:
 
 
 COMMANDS = {"stats": cmd_stats, "zones": cmd_zones, "layer": cmd_layer, "proposals": cmd_proposals,
-            "dates": cmd_dates, "add-snapshot": cmd_add_snapshot, "population-curve": cmd_population_curve}
+            "dates": cmd_dates, "coverage": cmd_coverage, "add-snapshot": cmd_add_snapshot, "population-curve": cmd_population_curve}
 
 
 def main(argv: list[str] | None = None) -> int:

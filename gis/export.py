@@ -83,3 +83,13 @@ def write_geojson(fc: dict, path: str | Path) -> Path:
     except OSError as e:
         raise GisError(f"Cannot write {path}: {e.strerror or e}.") from None
     return path
+
+
+def coverage_features(cov) -> list[dict]:
+    """Posts (points), watched area (polygon) and gaps (lines, km) of a ``monitoring.Coverage``."""
+    feats = [feature(crs.to_wgs84(p), {"layer": "post", "index": i}) for i, p in enumerate(cov.posts)]
+    feats.append(feature(crs.to_wgs84(shapely.simplify(cov.covered, 20)), {"layer": "coverage",
+                 "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct}))
+    feats += [feature(crs.to_wgs84(g), {"layer": "gap", "rank": i + 1, "length_km": round(g.length / 1000, 2)})
+              for i, g in enumerate(cov.gaps)]
+    return feats

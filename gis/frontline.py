@@ -16,6 +16,7 @@ All geometry here is in ``gis.crs.METRIC_CRS`` (metres).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -83,6 +84,13 @@ class Front:
     @property
     def frontline(self) -> BaseGeometry:
         return self.sides.frontline
+
+    @cached_property
+    def border_band(self) -> BaseGeometry:
+        """Everything within BORDER_TOLERANCE_M of Ukraine's outline (border and coast)."""
+        band = shapely.buffer(shapely.boundary(self.ukraine), BORDER_TOLERANCE_M)
+        shapely.prepare(band)
+        return band
 
 
 def make_front(date: str, source: str, sides: Sides, ukraine: BaseGeometry) -> Front:

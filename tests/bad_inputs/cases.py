@@ -18,6 +18,7 @@ ERRORS = {
     "unknown_crs.geojson": (ZONE, "Unknown coordinate reference system"),
     "latlon_swapped.geojson": (ZONE, "lon and lat swapped"),
     "outside_ukraine.geojson": (ZONE, "outside Ukraine"),
+    "points_outside_ukraine.geojson": (("Point",), "outside Ukraine"),
     "nan_coordinates.geojson": (ZONE, "NaN or infinite"),
     "infinite_coordinates.geojson": (("Point",), "NaN or infinite"),
     "null_geometry.geojson": (ZONE, "no non-empty geometry"),

@@ -1,0 +1,200 @@
+"""Monitoring coverage: can the zone actually be watched?
+
+Posts (cameras, radars, patrol bases) are placed every ``spacing_km`` along the
+zone's edge on one or both sides (or on the line itself, offset 0) and watch a
+disc of the sensor's range; long-endurance UAV orbits each watch a stretch of
+line. Coverage is the union of what they watch (overlaps count once); gaps are
+the parts of the frontline nobody watches. All geometry in METRIC_CRS (m).
+
+Sensor ranges are order-of-magnitude public figures (see docs/method.md) and
+are editable in the UI and CLI.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import shapely
+import shapely.ops
+from shapely.geometry.base import BaseGeometry
+
+from gis import GisError, crs
+from gis.frontline import Front
+from gis.zones import Zone
+
+SIDE_CHOICES = ("both", "occupied", "ukraine_controlled")
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A sensor/post type: what one post can watch."""
+
+    key: str
+    label: str
+    range_km: float  # radius a post watches (km)
+    crew: int  # people per post for 24/7 operation
+    note: str
+
+
+SENSORS: dict[str, Sensor] = {s.key: s for s in (
+    Sensor("camera", "Fixed thermal/optical camera post", 4.0, 8,
+           "Cooled MWIR camera: a person at 3-5 km (uncooled thermal 0.5-1.5 km). OSCE SMM ran 24/7 360° cameras at fixed sites."),
+    Sensor("radar_people", "Ground surveillance radar (people)", 12.0, 10,
+           "Ground surveillance radar: a walking person at about 10-12 km."),
+    Sensor("radar_vehicles", "Ground surveillance radar (vehicles)", 40.0, 10,
+           "Ground surveillance radar: vehicles up to about 40-50 km."),
+    Sensor("patrol_base", "Monitor patrol base", 10.0, 30,
+           "A monitors' base whose patrols reach about 10 km by road each day (not continuous watch)."),
+)}
+
+SATELLITE_NOTE = ("Satellites: commercial optical/radar constellations revisit any point several times a day; "
+                  "good for attribution of build-ups, not for continuous watch. Not drawn as coverage.")
+
+
+@dataclass(frozen=True)
+class UavPlan:
+    """Long-endurance UAV orbits (S-100 class: ~200 km radius, 6-8 h endurance)."""
+
+    orbits: int = 0  # continuous orbits kept in the air
+    segment_km: float = 80.0  # line length one orbit keeps under watch (km)
+    footprint_km: float = 5.0  # sensor half-width each side of the line (km)
+    endurance_h: float = 6.0  # hours per sortie
+
+    @property
+    def airframes(self) -> int:
+        """Aircraft needed to keep the orbits 24/7 (one spare per orbit)."""
+        return self.orbits * (math.ceil(24 / self.endurance_h) + 1) if self.orbits else 0
+
+
+def get_sensor(key: str, range_km: float | None = None, crew: int | None = None) -> Sensor:
+    """A sensor preset, optionally with an edited range (km) or crew."""
+    if key not in SENSORS:
+        raise GisError(f"Unknown sensor {str(key)[:40]!r}. Choose one of: {', '.join(SENSORS)}.")
+    s = SENSORS[key]
+    if range_km is not None:
+        if not (isinstance(range_km, (int, float)) and math.isfinite(range_km) and 0.1 <= range_km <= 200):
+            raise GisError(f"Sensor range must be between 0.1 and 200 km, got {range_km}.")
+        s = replace(s, range_km=float(range_km))
+    if crew is not None:
+        if not (isinstance(crew, int) and 0 <= crew <= 1000):
+            raise GisError(f"Crew per post must be a whole number 0-1000, got {crew}.")
+        s = replace(s, crew=crew)
+    return s
+
+
+def _check_spacing(spacing_km: float) -> float:
+    if not (isinstance(spacing_km, (int, float)) and math.isfinite(spacing_km) and 0.5 <= spacing_km <= 500):
+        raise GisError(f"Post spacing must be between 0.5 and 500 km, got {spacing_km}.")
+    return float(spacing_km)
+
+
+def _points_along(lines: BaseGeometry, spacing_m: float) -> np.ndarray:
+    """Points every ``spacing_m`` along each line part, the first at half a spacing from its start."""
+    pts = []
+    for part in shapely.get_parts(lines):
+        n = max(1, math.ceil(part.length / spacing_m - 1e-9))
+        step = part.length / n
+        pts.append(shapely.line_interpolate_point(part, (np.arange(n) + 0.5) * step))
+    return np.concatenate(pts) if pts else np.array([], dtype=object)
+
+
+def offset_line(front: Front, offset_km: float, side: str) -> BaseGeometry:
+    """Lines at ``offset_km`` from the frontline on one side (metric), border and coast excluded.
+
+    Offset 0 is the frontline itself; the zone edge is offset = that side's depth.
+    """
+    if offset_km <= 0:
+        return front.frontline
+    ring = shapely.boundary(shapely.buffer(front.frontline_simple, offset_km * 1000))
+    side_geom = front.sides.occupied_side if side == "occupied" else front.sides.controlled
+    edge = shapely.difference(shapely.intersection(ring, side_geom), front.border_band)
+    return shapely.line_merge(edge)
+
+
+def auto_posts(front: Front, spacing_km: float, offset_km: float = 0.0, sides: str = "both") -> np.ndarray:
+    """Posts every ``spacing_km`` along lines ``offset_km`` from the front, on one or both sides."""
+    spacing_m = _check_spacing(spacing_km) * 1000
+    if sides not in SIDE_CHOICES:
+        raise GisError(f"Sides must be one of {', '.join(SIDE_CHOICES)}.")
+    if not (math.isfinite(offset_km) and 0 <= offset_km <= 100):
+        raise GisError(f"Post offset must be between 0 and 100 km, got {offset_km}.")
+    if offset_km == 0:
+        return _points_along(front.frontline, spacing_m)
+    chosen = ("occupied", "ukraine_controlled") if sides == "both" else (sides,)
+    lines = [offset_line(front, offset_km, s) for s in chosen]
+    pts = [_points_along(ln, spacing_m) for ln in lines if not ln.is_empty]
+    return np.concatenate(pts) if pts else np.array([], dtype=object)
+
+
+def uav_coverage(front: Front, plan: UavPlan) -> BaseGeometry:
+    """What ``plan.orbits`` UAV orbits watch: stretches of line spread evenly along it."""
+    if plan.orbits <= 0:
+        return shapely.Polygon()
+    parts = sorted(shapely.get_parts(front.frontline), key=lambda g: -g.length)
+    total = sum(p.length for p in parts)
+    seg_m = plan.segment_km * 1000
+    strips = []
+    for k in range(plan.orbits):
+        pos = (k + 0.5) * total / plan.orbits
+        for p in parts:  # find the part holding this position along the concatenated line
+            if pos <= p.length:
+                strips.append(shapely.ops.substring(p, max(0, pos - seg_m / 2), min(p.length, pos + seg_m / 2)))
+                break
+            pos -= p.length
+    return shapely.buffer(shapely.union_all(strips), plan.footprint_km * 1000)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage of a zone and its line (percentages, km, posts, people)."""
+
+    posts: np.ndarray  # metric points
+    covered: BaseGeometry  # union of watched areas (metric)
+    gaps: list[BaseGeometry]  # uncovered stretches of line, longest first (metric)
+    zone_covered_pct: float
+    line_covered_pct: float
+    posts_for_full_line: int | None  # posts at this range/offset to watch every km of line
+    staff: int
+    airframes: int
+
+    def gaps_km(self) -> list[float]:
+        return [round(g.length / 1000, 2) for g in self.gaps]
+
+
+def posts_for_full_line(front: Front, range_km: float, offset_km: float) -> int | None:
+    """Posts needed so that every km of line is watched: each covers a chord 2*sqrt(R^2 - d^2)."""
+    if range_km <= offset_km:
+        return None
+    chord_m = 2 * math.sqrt(range_km**2 - offset_km**2) * 1000
+    return int(sum(max(1, math.ceil(p.length / chord_m - 1e-9)) for p in shapely.get_parts(front.frontline)))
+
+
+def coverage(front: Front, zone: Zone, sensor: Sensor, posts_m: np.ndarray, offset_km: float,
+             uav: UavPlan = UavPlan(), min_gap_m: float = 10.0) -> Coverage:
+    """Coverage of ``zone`` and of the frontline by posts (discs of the sensor range) and UAVs."""
+    discs = shapely.buffer(posts_m, sensor.range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
+    covered = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
+    zone_geom = shapely.union(zone.occupied, zone.controlled)
+    zone_area = float(crs.area_km2(zone_geom)) if not zone_geom.is_empty else 0.0
+    zone_cov = float(crs.area_km2(shapely.intersection(zone_geom, covered))) if zone_area else 0.0
+    line = front.frontline
+    gaps_geom = shapely.line_merge(shapely.difference(line, covered))
+    gaps = sorted((g for g in shapely.get_parts(gaps_geom) if g.length >= min_gap_m), key=lambda g: -g.length)
+    line_cov = 1 - sum(g.length for g in shapely.get_parts(gaps_geom)) / line.length
+    return Coverage(
+        posts=posts_m, covered=covered, gaps=gaps,
+        zone_covered_pct=round(100 * zone_cov / zone_area, 2) if zone_area else 0.0,
+        line_covered_pct=round(100 * line_cov, 2),
+        posts_for_full_line=posts_for_full_line(front, sensor.range_km, offset_km),
+        staff=int(len(posts_m) * sensor.crew), airframes=uav.airframes,
+    )
+
+
+def user_posts_m(points_ll: list[BaseGeometry]) -> np.ndarray:
+    """User-placed posts (lon/lat Points or MultiPoints, already validated) as metric points."""
+    pts = [p for g in points_ll for p in shapely.get_parts(g) if p.geom_type == "Point"]
+    if not pts:
+        raise GisError("No post points given.")
+    return crs.to_metric(np.array(pts, dtype=object))
