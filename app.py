@@ -1,15 +1,128 @@
-"""Frontline Freeze Explorer: `streamlit run app.py`.
+"""Explorer: slide the zone width and watch the zone, its people and towns follow."""
 
-The entry point only sets up the page and the navigation; each page lives in
-``pages/`` and wires widgets to the ``gis`` library.
-"""
+from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
-st.set_page_config(page_title="Frontline Freeze Explorer", page_icon="🗺️", layout="wide")
+from gis import GisError, export, layers, maps, stats, zones
+from ui import common as c
 
-nav = st.navigation([
-    st.Page("pages/explorer.py", title="Explorer", icon="🗺️", default=True),
-    st.Page("pages/method.py", title="Data & method", icon="📖"),
-])
-nav.run()
+c.page_setup("Explorer")
+notices = c.init_state_from_url({"width": 25.0, "split": 50})
+
+st.sidebar.header("Zone")
+date, width_km, split, proposal = c.zone_controls()
+c.write_state_to_url()
+with st.sidebar.expander("Analyse your own line or zone (GeoJSON)"):
+    upload_kind = st.radio("The file holds", ["a custom frontline (LineString)", "a custom zone (Polygon)"], key="upload_kind")
+    upload = st.file_uploader("GeoJSON file (WGS84 lon/lat, ≤ 20 MB)", type=["geojson", "json", "zip"], key="upload",
+                              help="A zipped shapefile is recognised and refused with advice: convert it to GeoJSON first.")
+
+st.title("Frontline Freeze Explorer")
+st.caption(f"If the war were frozen along the line of **{date}**, what would a demilitarised zone of a given width mean "
+           f"on the ground? Frontline and occupied territory © DeepStateMap.live (shipped data to {layers.DATA_DATE}).")
+for n in notices:
+    st.warning(n)
+
+# --- the zone: standard (cached) or from an upload -----------------------------------------
+front, index = c.get_front(date), c.get_population_index(date)
+zone, analysis, label = None, None, f"Zone {width_km:g} km"
+if upload is not None:
+    data = upload.getvalue()
+    try:
+        if upload_kind.startswith("a custom frontline"):
+            line_m, up_notices = c.upload_geometry_m(data, ("LineString",))
+            front, index = c.custom_front_for(date, c.file_hash(data), line_m)
+            zone, label = zones.make_zone(front, width_km, split), f"Zone {width_km:g} km along the uploaded line"
+        else:
+            poly_m, up_notices = c.upload_geometry_m(data, ("Polygon",))
+            zone, label = zones.custom_zone(front, poly_m), "Uploaded zone"
+        analysis = stats.analyse(front, zone, index)
+        for n in up_notices:
+            st.info(n)
+        st.success(f"Analysing the uploaded file {upload.name!r}: {label.lower()}.")
+    except GisError as e:
+        st.error(f"Could not use {upload.name!r}: {e} The standard zone is shown instead.")
+        front, index, zone, label = c.get_front(date), c.get_population_index(date), None, f"Zone {width_km:g} km"
+if zone is None:
+    zone, analysis = c.get_zone(date, width_km, split), c.get_analysis(date, width_km, split)
+custom = stats.is_custom(zone)
+pop = analysis.population.as_dict()
+occ = c.occupied_summary(date)
+
+# --- headline numbers ---------------------------------------------------------------------
+m = st.columns(5)
+if custom:
+    m[0].metric("Zone", "uploaded polygon")
+else:
+    m[0].metric("Pull-back (km)", f"{zone.ru_depth_km:g} + {zone.ua_depth_km:g}",
+                help="Depth of the zone on the occupied side / on the Ukrainian-controlled side: how far each side's forces pull back.")
+m[1].metric("Zone area", f"{zone.area_km2:,.0f} km²",
+            help=f"Occupied side {zone.area_km2_occupied:,.0f} km², Ukrainian-controlled side {zone.area_km2_controlled:,.0f} km² (equal-area CRS).")
+m[2].metric("People inside (estimate)", c.fmt_people(pop["estimate"]),
+            help=f"Range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}: {c.PRE_WAR_LABEL}.")
+m[3].metric("Frontline length", f"{occ['frontline_km']:,.0f} km" if front.source != "uploaded line" else "uploaded")
+m[4].metric("Occupied", f"{occ['occupied_pct']:.1f} %", help=f"{occ['occupied_km2']:,.0f} km² of Ukraine on {date} (DeepStateMap).")
+st.caption(f"People: **{c.fmt_people(pop['estimate'])}** (range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}) — "
+           f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} on the Ukrainian-controlled side; "
+           f"{c.PRE_WAR_LABEL}. Areas: {zone.area_km2_occupied:,.0f} km² occupied side, {zone.area_km2_controlled:,.0f} km² Ukrainian side.")
+
+# --- map and tables -----------------------------------------------------------------------
+left, right = st.columns([5, 3])
+with left:
+    base = maps.base_map(date)
+    c.show_map(base, [maps.zone_layer(zone, analysis.towns, label)], key=f"explorer_map_{date}")
+with right:
+    infra = analysis.infrastructure
+    if len(infra):
+        for r in infra.itertuples():
+            st.warning(f"**{r.plant} NPP** ({r.reactors} reactors, {r.capacity_mw:,} MW) lies inside the zone, "
+                       f"on the {r.side.replace('_', ' ')} side, {r.km_to_line} km from the line.")
+    else:
+        st.info("No listed nuclear plant lies inside the zone.")
+    towns = analysis.towns
+    st.subheader(f"Settlements inside: {len(towns):,}")
+    st.dataframe(towns[["name", "population", "side", "km_to_line"]].head(200), hide_index=True, height=300,
+                 column_config={"population": st.column_config.NumberColumn("people (GeoNames)", format="%d"),
+                                "km_to_line": st.column_config.NumberColumn("km to line", format="%.1f")})
+    by_obl = pd.DataFrame(pop["by_oblast"].items(), columns=["iso", "people_in_zone"])
+    obl = c.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
+    obl["oblast"] = obl["iso"].map(layers.oblasts().set_index("iso")["name_en"])
+    st.subheader("Oblasts affected")
+    st.dataframe(obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values("people_in_zone", ascending=False),
+                 hide_index=True, column_config={
+                     "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f"),
+                     "occupied_km2": st.column_config.NumberColumn("occupied km²", format="%d"),
+                     "people_in_zone": st.column_config.NumberColumn("people in zone (est.)", format="%d")})
+
+# --- population vs width --------------------------------------------------------------------
+if not custom and front.source != "uploaded line":
+    st.subheader("People inside the zone vs its width")
+    curve = c.population_curve(date, split)
+    band = alt.Chart(curve).mark_area(opacity=0.25).encode(
+        x=alt.X("width_km:Q", title="total zone width (km)"), y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
+    line = alt.Chart(curve).mark_line().encode(x="width_km:Q", y="estimate:Q", tooltip=["width_km", "estimate", "low", "high"])
+    rule = alt.Chart(pd.DataFrame({"w": [width_km]})).mark_rule(color="red").encode(x="w:Q")
+    st.altair_chart(band + line + rule, width="stretch")
+    st.caption("Line: estimate (mean of two methods); band: the range between them; red: current width.")
+
+# --- export ---------------------------------------------------------------------------------
+name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 100)}_{date}"
+fc = export.feature_collection(
+    export.zone_features(zone, None if proposal == "custom" else proposal)
+    + export.points_features(analysis.towns.head(500), "settlement_inside"),
+    attribution=layers.ATTRIBUTION, population_note=c.PRE_WAR_LABEL)
+d1, d2, d3 = st.columns(3)
+with d1:
+    c.geojson_download("⬇️ Zone and settlements (GeoJSON)", fc, f"{name}.geojson", key="dl_geojson")
+with d2:
+    st.download_button("⬇️ Settlements inside (CSV)", analysis.towns.to_csv(index=False).encode(), f"{name}_settlements.csv",
+                       mime="text/csv", key="dl_towns")
+with d3:
+    summary = pd.DataFrame([{"date": date, "width_km": zone.width_km, "split": zone.split, "zone_km2": round(zone.area_km2, 1),
+                             "zone_km2_occupied": round(zone.area_km2_occupied, 1), "zone_km2_controlled": round(zone.area_km2_controlled, 1),
+                             **{f"people_{k}": v for k, v in pop.items() if not isinstance(v, (dict, str))}}])
+    st.download_button("⬇️ Summary (CSV)", summary.to_csv(index=False).encode(), f"{name}_summary.csv", mime="text/csv", key="dl_summary")
+st.caption(zones.MODELLED_NOTE + " " + layers.ATTRIBUTION + ".")

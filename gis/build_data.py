@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from gis import crs, population
-from gis.frontline import clean_polygonal, derive_sides
+from gis.frontline import BUFFER_SIMPLIFY_M, clean_polygonal, derive_sides
 from gis.layers import GEODATA_DIR
 
 RAW_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -36,7 +36,7 @@ _NOT_OCCUPIED = re.compile(r"liberated|звільнен|unknown|під пита�
 def _write(df: pd.DataFrame, name: str) -> None:
     path = GEODATA_DIR / name
     df.to_parquet(path, compression="zstd")
-    print(f"  {name}: {len(gdf)} rows, {path.stat().st_size / 1024:.0f} KiB")
+    print(f"  {name}: {len(df)} rows, {path.stat().st_size / 1024:.0f} KiB")
 
 
 def build_oblasts(raw: Path) -> gpd.GeoDataFrame:
@@ -103,6 +103,27 @@ def build_frontlines(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry) ->
     return gpd.GeoDataFrame({"date": occupied["date"], "length_km": lengths}, geometry=fronts, crs="EPSG:4326")
 
 
+HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)
+
+
+def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units: pd.DataFrame) -> pd.DataFrame:
+    """Per date: occupied km2 and %, frontline km, and people in zones of HISTORY_WIDTHS_KM (split 0.5)."""
+    ua_km2 = float(crs.area_km2(ukraine_m))
+    rows = []
+    for date, source, geom in zip(occupied["date"], occupied["source"], occupied.geometry):
+        sides = derive_sides(crs.to_metric(geom), ukraine_m)
+        index = population.PopulationIndex(units, shapely.simplify(sides.frontline, BUFFER_SIMPLIFY_M), sides.occupied_side)
+        occ_km2 = float(crs.area_km2(sides.occupied))
+        row = {"date": date, "source": source, "occupied_km2": round(occ_km2, 1), "occupied_pct": round(100 * occ_km2 / ua_km2, 2),
+               "frontline_km": round(float(crs.length_km(sides.frontline)), 1)}
+        for w in HISTORY_WIDTHS_KM:
+            e = index.estimate(w / 2, w / 2, with_oblasts=False)
+            row.update({f"pop_{w}km": round(e.estimate), f"pop_{w}km_low": round(e.low), f"pop_{w}km_high": round(e.high)})
+        rows.append(row)
+        print(f"  {date}: {row['occupied_pct']} % occupied, {row['frontline_km']} km, 25 km zone {row['pop_25km']:,} people")
+    return pd.DataFrame(rows)
+
+
 def build_points_and_lines(raw: Path) -> None:
     """Grey zone, nuclear plants and reference lines, lightly normalised."""
     grey = gpd.read_file(raw / "occupied" / "greyzone_20250803.geojson")
@@ -146,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     settlements, units = population.build_population_tables(raw, oblasts)
     _write(settlements, "settlements.parquet")
     _write(units, "population_units.parquet")
+    _write(build_history(occupied, crs.to_metric(ukraine_ll), units), "history.parquet")
 
 
 if __name__ == "__main__":

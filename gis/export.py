@@ -31,9 +31,17 @@ def _clean(value):
     return value
 
 
+def _round(geom_ll: BaseGeometry) -> BaseGeometry:
+    """Snap to a 1e-6 degree grid, keeping the geometry valid (repairs slivers the snap creates)."""
+    try:
+        return shapely.set_precision(geom_ll, 10**-COORD_DECIMALS)
+    except shapely.errors.GEOSException:  # rare topology failures on thin slivers
+        return shapely.make_valid(shapely.transform(geom_ll, lambda xy: np.round(xy, COORD_DECIMALS)))
+
+
 def feature(geom_ll: BaseGeometry, properties: dict) -> dict:
     """One RFC 7946 Feature from a lon/lat geometry."""
-    geom = shapely.orient_polygons(shapely.set_precision(geom_ll, 10**-COORD_DECIMALS), exterior_cw=False)
+    geom = shapely.orient_polygons(_round(geom_ll), exterior_cw=False)
     return {"type": "Feature", "properties": {k: _clean(v) for k, v in properties.items()},
             "geometry": mapping(geom) if not geom.is_empty else None}
 

@@ -81,6 +81,14 @@ def _read_plain(name: str) -> pd.DataFrame:
     return pd.read_parquet(GEODATA_DIR / name)
 
 
+def history() -> pd.DataFrame:
+    """Per shipped date: occupied km2/%, frontline km, people in 4-50 km zones (split 0.5).
+
+    Precomputed by ``gis.build_data`` with the same code as the live figures.
+    """
+    return _read_plain("history.parquet")
+
+
 def _user_snapshots() -> gpd.GeoDataFrame | None:
     folder = user_data_dir()
     files = sorted(folder.glob("occupied_*.parquet")) if folder.exists() else []

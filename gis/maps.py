@@ -93,7 +93,7 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326").__geo_interface__
 
 
-def base_map(date: str, height_px: int = 620, online_tiles: bool = True) -> folium.Map:
+def base_map(date: str, height_px: int = 620, online_tiles: bool = True, legend: list | None = None) -> folium.Map:
     """The static map of a date: basemap, occupied area, frontline, grey zone, NPPs, reference lines."""
     m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
                    prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px)
@@ -123,7 +123,7 @@ def base_map(date: str, height_px: int = 620, online_tiles: bool = True) -> foli
         folium.CircleMarker([r.lat, r.lon], radius=7, color="#000000", weight=2, fill=True, fill_color=COLORS["npp"],
                             fill_opacity=0.95, tooltip=f"{r.plant} NPP: {r.reactors} reactors, {r.capacity_mw:,} MW").add_to(npp)
     npp.add_to(m)
-    Legend(legend_html(DEFAULT_LEGEND)).add_to(m)
+    Legend(legend_html(legend or DEFAULT_LEGEND)).add_to(m)
     Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
     return m
 
@@ -203,4 +203,25 @@ DEFAULT_LEGEND = [
     ("Frontline", COLORS["frontline"], "line"), ("Occupied territory", COLORS["occupied"], "fill"),
     ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
     ("Settlement inside the zone", "#ffffff", "point"), ("Nuclear power plant", COLORS["npp"], "point"),
+]
+
+
+def coverage_layer(cov, label: str = "Monitoring") -> folium.FeatureGroup:
+    """Watched area (green), gaps on the line (red) and posts (dots) of a ``monitoring.Coverage``."""
+    fg = folium.FeatureGroup(name=label, show=True)
+    if not cov.covered.is_empty:
+        folium.GeoJson(shapely.to_geojson(_ll(cov.covered, SIMPLIFY_ZONE_M)), style_function=_style(COLORS["coverage"], COLORS["coverage"], 0.8, 0.3),
+                       tooltip=f"Watched: {cov.zone_covered_pct:.1f} % of the zone, {cov.line_covered_pct:.1f} % of the line").add_to(fg)
+    for i, g in enumerate(cov.gaps[:300]):
+        folium.GeoJson(shapely.to_geojson(_ll(g, 50.0)), style_function=_style(COLORS["gap"], None, 4.0),
+                       tooltip=f"Gap {i + 1}: {g.length / 1000:.1f} km of line unwatched").add_to(fg)
+    for p in crs.to_wgs84(cov.posts)[:2000]:
+        folium.CircleMarker([p.y, p.x], radius=2.5, color=COLORS["posts"], weight=1, fill=True, fill_opacity=1.0).add_to(fg)
+    return fg
+
+
+MONITORING_LEGEND = [
+    ("Frontline", COLORS["frontline"], "line"), ("Watched area", COLORS["coverage"], "fill"),
+    ("Unwatched stretch of line (gap)", COLORS["gap"], "line"), ("Monitoring post", COLORS["posts"], "point"),
+    ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
 ]

@@ -198,3 +198,11 @@ def user_posts_m(points_ll: list[BaseGeometry]) -> np.ndarray:
     if not pts:
         raise GisError("No post points given.")
     return crs.to_metric(np.array(pts, dtype=object))
+
+
+def posts_for_area(area_km2: float, range_km: float) -> int:
+    """Posts needed to watch a whole area with discs of ``range_km`` in a hexagonal layout.
+
+    Each disc then covers a hexagon of (3*sqrt(3)/2) R^2 km2 without gaps.
+    """
+    return math.ceil(area_km2 / (1.5 * math.sqrt(3) * range_km**2)) if area_km2 > 0 else 0

@@ -139,3 +139,31 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
         "source": layers.ATTRIBUTION,
     }
     return report
+
+
+def towns_near_line(front: Front, side: str = "ukraine_controlled", max_km: float = 30.0, n: int = 3) -> pd.DataFrame:
+    """The ``n`` largest settlements on ``side`` within ``max_km`` of the line (GeoNames)."""
+    towns = settlements_inside(layers.settlements(), front.frontline_simple, front.sides.occupied_side, max_km, max_km)
+    return towns[towns.side == side].head(n).reset_index(drop=True)
+
+
+def summary_sentence(label: str, zone: Zone, analysis: ZoneAnalysis, key_towns: pd.DataFrame) -> str:
+    """A plain-language line about a zone, generated from its numbers."""
+    pop = analysis.population
+    towns = analysis.towns
+    parts = [f"The {label} moves Russian forces {zone.ru_depth_km:g} km back and Ukrainian forces {zone.ua_depth_km:g} km back, "
+             f"over {zone.area_km2:,.0f} km² holding about {pop.estimate / 1e3:,.0f} thousand pre-war residents "
+             f"({pop.low / 1e3:,.0f}–{pop.high / 1e3:,.0f} thousand) in {len(towns):,} settlements"]
+    if len(towns):
+        parts[-1] += ", the largest " + ", ".join(towns["name"].head(3))
+    parts[-1] += "."
+    if len(key_towns):
+        dist = ", ".join(f"{r.name} {r.km_to_line + zone.ru_depth_km:.0f} km" for r in key_towns.itertuples())
+        parts.append(f"Russian forces would then be at least this far from the main Ukrainian-held towns near the line: {dist}.")
+    infra = analysis.infrastructure
+    if len(infra):
+        parts.append("It puts " + ", ".join(f"the {r.plant} nuclear plant ({r.side.replace('_', ' ')} side)" for r in infra.itertuples())
+                     + " inside the zone.")
+    else:
+        parts.append("No nuclear plant lies inside it.")
+    return " ".join(parts)

@@ -154,11 +154,12 @@ def read_geojson_bytes(data: bytes, kinds: tuple[str, ...] = ("Point", "LineStri
             geoms[i] = shapely.make_valid(g)
             repaired = True
             notices.append(f"Feature {i + 1} was invalid ({shapely.is_valid_reason(g)}) and was repaired.")
-    _check_in_ukraine(geoms)
+    check_in_ukraine(geoms)
     return Upload(geoms, props, notices, repaired)
 
 
-def _check_in_ukraine(geoms: list[BaseGeometry]) -> None:
+def check_in_ukraine(geoms: list[BaseGeometry]) -> None:
+    """Raise GisError unless every lon/lat geometry touches Ukraine (hints at swapped lon/lat)."""
     ua = layers.ukraine().geometry.values[0]
     hits = shapely.intersects(np.array(geoms, dtype=object), ua)
     if hits.any():

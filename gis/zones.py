@@ -130,3 +130,11 @@ def custom_zone(front: Front, polygon_m: BaseGeometry) -> Zone:
         raise GisError("The zone polygon does not overlap Ukraine's territory.")
     a_occ, a_ctl = crs.area_km2([occ, ctl])
     return Zone(front.date, float("nan"), float("nan"), occ, ctl, float(a_occ), float(a_ctl))
+
+
+def zone_difference(front: Front, b: Zone, a: Zone) -> Zone:
+    """The part of zone ``b`` not in zone ``a`` (what ``b`` adds over ``a``), by side; may be empty."""
+    occ = shapely.difference(b.occupied, shapely.union(a.occupied, a.controlled))
+    ctl = shapely.difference(b.controlled, shapely.union(a.occupied, a.controlled))
+    a_occ, a_ctl = crs.area_km2([occ, ctl])
+    return Zone(front.date, float("nan"), float("nan"), occ, ctl, float(a_occ), float(a_ctl))

@@ -61,8 +61,18 @@ def test_geojson_download_parses(page):
     assert sides == {"occupied", "ukraine_controlled"}
 
 
+@pytest.mark.parametrize("path,name", [("Compare_proposals", "compare"), ("Monitoring", "monitoring"), ("History", "history")])
+def test_other_pages_load_with_a_drawn_map(page, path, name):
+    page.goto(f"{page.base_url}/{path}")  # a deep link, as a shared URL would be
+    frame = wait_map_drawn(page)
+    wait_idle(page)
+    assert frame.locator("path.leaflet-interactive").count() > 20
+    assert page.locator("[data-testid=stException]").count() == 0
+    page.screenshot(path=str(_artifacts() / f"{name}.png"), full_page=True)
+
+
 def test_method_page_loads(page):
-    page.goto(page.base_url + "/method")
+    page.goto(page.base_url + "/Data_and_method")
     page.get_by_text("Every number on these pages").wait_for(timeout=30_000)
     page.screenshot(path=str(_artifacts() / "method.png"), full_page=True)
 

@@ -119,8 +119,70 @@ def test_valid_uploads_are_analysed():
 
 def test_method_page():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/method.py").run()
+    at.switch_page("pages/4_Data_and_method.py").run()
     assert not at.exception
     text = " ".join(m.value for m in at.markdown)
     for word in ("DeepStateMap", "EPSG:3035", "pre-war", "Korean DMZ", "Minsk", "not official texts", "2026-08-22"):
         assert word in text
+
+
+def _page(path: str) -> AppTest:
+    """Open the app, then switch to a page (page links need the real entry point)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.switch_page(path)
+    return at.run()
+
+
+def test_compare_page_ua_zone_larger_than_ru():
+    at = _page("pages/1_Compare_proposals.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    ru, ua = table.columns
+    area = lambda col: float(table.loc["area, total (km²)", col].replace(",", ""))  # noqa: E731
+    people = lambda col: float(table.loc["people (estimate)", col].replace(",", ""))  # noqa: E731
+    assert area(ua) > 3 * area(ru) and people(ua) > people(ru)
+    assert table.loc["Zaporizhzhia NPP inside", ua] == "yes" and table.loc["Zaporizhzhia NPP inside", ru] == "no"
+    sentences = [m.value for m in at.markdown if m.value.startswith(("**A.**", "**B.**"))]
+    assert len(sentences) == 2 and "12.5 km back" in sentences[1] and "Zaporozhye" in sentences[1]
+    at.selectbox(key="cmp_A").set_value("korea").run()
+    assert "2 km back" in [m.value for m in at.markdown if m.value.startswith("**A.**")][0]
+    at.selectbox(key="cmp_B").set_value("custom").run()
+    at.slider(key="cmp_B_w").set_value(40.0).run()
+    assert not at.exception and at.dataframe[0].value.loc["width (km)"].tolist()[1] == "40"
+
+
+def test_monitoring_coverage_falls_as_spacing_grows():
+    at = _page("pages/2_Monitoring.py")
+    assert not at.exception
+    values = []
+    for spacing in (6.0, 12.0, 30.0):
+        at.slider(key="spacing").set_value(spacing).run()
+        m = _metrics(at)
+        values.append((float(m["Zone watched"].rstrip(" %")), float(m["Line watched"].rstrip(" %")), int(m["Posts"].replace(",", ""))))
+    assert values[0][0] > values[1][0] > values[2][0]
+    assert values[0][1] == 100.0 > values[2][1]
+    assert values[0][2] > values[1][2] > values[2][2]
+
+
+def test_monitoring_user_posts_upload_and_validation():
+    at = _page("pages/2_Monitoring.py")
+    at.radio(key="post_mode").set_value("my own posts (click the map or upload)").run()
+    assert not at.exception
+    at.file_uploader(key="posts_upload").upload("bad.geojson", (CORPUS / "points_outside_ukraine.geojson").read_bytes(), "application/geo+json").run()
+    assert any("outside Ukraine" in e.value for e in at.error) and not at.exception
+    pts = b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"MultiPoint","coordinates":[[37.5,48.5],[35.1,47.6]]}}]}'
+    at.file_uploader(key="posts_upload").upload("posts.geojson", pts, "application/geo+json").run()
+    assert not at.exception and _metrics(at)["Posts"] == "2"
+
+
+def test_history_page_one_row_per_snapshot():
+    at = _page("pages/3_History.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    from gis import layers
+
+    assert len(table) == len(layers.dates()) == 54
+    t = table.set_index("date")
+    assert abs(t.loc["2022-04-03", "occupied km²"] - t.loc["2026-08-22", "occupied km²"]) > 5_000
+    at.select_slider(key="hist_date").set_value("2023-01-01").run()
+    assert not at.exception and _metrics(at)["Occupied"] != "19.3 %"

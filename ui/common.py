@@ -15,12 +15,29 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gis import GisError, crs, export, layers, maps, stats, zones
+from gis import GisError, crs, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.population import PopulationIndex
 from gis.uploads import read_geojson_bytes
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+# The app's pages, in navigation order: (script, label). The built-in sidebar
+# navigation is hidden (.streamlit/config.toml) because it would label the
+# Explorer "app"; these links replace it.
+PAGES = [("app.py", "Explorer"), ("pages/1_Compare_proposals.py", "Compare proposals"),
+         ("pages/2_Monitoring.py", "Monitoring"), ("pages/3_History.py", "History"),
+         ("pages/4_Data_and_method.py", "Data & method")]
+
+
+def page_setup(title: str) -> None:
+    """Per page: wide layout, title, navigation links, offline map assets."""
+    st.set_page_config(page_title=f"{title} · Frontline Freeze Explorer", layout="wide")
+    with st.sidebar:
+        st.markdown("**Frontline Freeze Explorer**")
+        for script, label in PAGES:
+            st.page_link(script, label=label)
+        st.divider()
+    setup_offline_map()
 WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
 NEGOTIATED_RANGE_KM = (5, 25)
 PRE_WAR_LABEL = "pre-war residents (2022 statistics), not people there today"
@@ -54,9 +71,27 @@ def get_analysis(date: str, width_km: float, split: float) -> stats.ZoneAnalysis
     return stats.analyse(get_front(date), get_zone(date, width_km, split), get_population_index(date))
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def get_coverage(date: str, width_km: float, split: float, sensor_key: str, range_km: float, crew: int,
+                 spacing_km: float, offset_km: float, sides: str, uav_orbits: int, user_posts: tuple = ()):
+    """Coverage for automatic posts (or user posts as a tuple of (lon, lat)), cached."""
+    front, zone = get_front(date), get_zone(date, width_km, split)
+    sensor = monitoring.get_sensor(sensor_key, range_km, crew)
+    if user_posts:
+        posts = monitoring.user_posts_m([shapely.Point(p) for p in user_posts])
+    else:
+        posts = monitoring.auto_posts(front, spacing_km, offset_km, sides)
+    return monitoring.coverage(front, zone, sensor, posts, offset_km, monitoring.UavPlan(orbits=uav_orbits))
+
+
 @st.cache_data(show_spinner=False)
 def population_curve(date: str, split: float) -> pd.DataFrame:
     return get_population_index(date).curve(split)
+
+
+@st.cache_data(show_spinner=False)
+def history_table() -> pd.DataFrame:
+    return layers.history()
 
 
 @st.cache_data(show_spinner=False)
@@ -95,9 +130,19 @@ def _float_param(name: str, lo: float, hi: float, default: float, notices: list[
     return v
 
 
+ZONE_KEYS = ("width", "split", "date", "proposal")
+
+
 def init_state_from_url(defaults: dict) -> list[str]:
-    """Seed session_state (width, split %, date, proposal) from the URL once; return notices."""
+    """Seed session_state (width, split %, date, proposal) from the URL once; return notices.
+
+    Later runs (and other pages) restore the zone widgets from a non-widget copy,
+    because Streamlit forgets a widget's state on pages that do not draw it.
+    """
     if st.session_state.get("_url_loaded"):
+        for k in ZONE_KEYS:
+            if k not in st.session_state and f"_keep_{k}" in st.session_state:
+                st.session_state[k] = st.session_state[f"_keep_{k}"]
         return st.session_state.get("_url_notices", [])
     notices: list[str] = []
     dates = layers.dates()
@@ -120,6 +165,9 @@ def init_state_from_url(defaults: dict) -> list[str]:
 
 
 def write_state_to_url() -> None:
+    """Mirror the zone widgets into the URL (shareable) and into the non-widget copy."""
+    for k in ZONE_KEYS:
+        st.session_state[f"_keep_{k}"] = st.session_state[k]
     st.query_params.update(width=f"{st.session_state.width:g}", split=str(st.session_state.split),
                            date=st.session_state.date, proposal=st.session_state.proposal)
 
@@ -190,11 +238,11 @@ def file_hash(data: bytes) -> str:
 # ----------------------------------------------------------------------- map
 
 
-def show_map(base, dynamic_groups: list, key: str, height: int = 620):
+def show_map(base, dynamic_groups: list, key: str, height: int = 620, returned_objects: list[str] | None = None):
     """Render a folium map; dynamic layers update without re-mounting the map."""
     import folium
 
-    return st_folium(base, key=key, height=height, use_container_width=True, returned_objects=[],
+    return st_folium(base, key=key, height=height, use_container_width=True, returned_objects=returned_objects or [],
                      feature_group_to_add=dynamic_groups, layer_control=folium.LayerControl(collapsed=True))
 
 

@@ -1,0 +1,77 @@
+"""Compare proposals: two zones side by side, the area one adds over the other, and their numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from gis import export, layers, maps, monitoring, stats, zones
+from ui import common as c
+
+c.page_setup("Compare proposals")
+c.init_state_from_url({"width": 25.0, "split": 50})
+date = st.session_state.get("date") or layers.latest_date()
+
+st.title("Compare proposals")
+st.caption(zones.MODELLED_NOTE + " Population: " + c.PRE_WAR_LABEL + ".")
+
+
+def picker(col, name: str, default: str) -> tuple[str, float, float]:
+    """A preset picker with custom width/split; returns (label, width_km, split)."""
+    options = [*zones.PROPOSALS, "custom"]
+    key = col.selectbox(f"Proposal {name}", options, index=options.index(default), key=f"cmp_{name}",
+                        format_func=lambda k: "Custom" if k == "custom" else zones.PROPOSALS[k].label)
+    if key == "custom":
+        w = col.slider(f"Width {name} (km)", 1.0, 50.0, 10.0, 0.5, key=f"cmp_{name}_w")
+        s = col.slider(f"Occupied-side share {name} (%)", 0, 100, 50, 5, key=f"cmp_{name}_s") / 100
+        return f"custom {w:g} km zone", w, s
+    p = zones.PROPOSALS[key]
+    col.caption(p.source)
+    return p.label, p.width_km, p.split
+
+
+ca, cb, cd = st.columns([2, 2, 1])
+label_a, w_a, s_a = picker(ca, "A", "russian")
+label_b, w_b, s_b = picker(cb, "B", "ukrainian")
+date = cd.selectbox("Frontline date", layers.dates()[::-1], index=layers.dates()[::-1].index(date), key="cmp_date")
+
+front = c.get_front(date)
+za, zb = c.get_zone(date, w_a, s_a), c.get_zone(date, w_b, s_b)
+aa, ab = c.get_analysis(date, w_a, s_a), c.get_analysis(date, w_b, s_b)
+key_towns = stats.towns_near_line(front)
+
+for label, z, a, color in ((label_a, za, aa, "A"), (label_b, zb, ab, "B")):
+    st.markdown(f"**{color}.** " + stats.summary_sentence(label, z, a, key_towns))
+
+added, removed = zones.zone_difference(front, zb, za), zones.zone_difference(front, za, zb)
+
+left, right = st.columns([5, 3])
+with left:
+    groups = [maps.zone_layer(zb, None, f"B: {label_b}", colors=("#fdb863", "#92c5de")),
+              maps.zone_layer(za, None, f"A: {label_a}", colors=(maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]))]
+    legend = [("Frontline", maps.COLORS["frontline"], "line"),
+              ("A, occupied / Ukrainian side", maps.COLORS["zone_occupied"], "fill"), ("", maps.COLORS["zone_controlled"], "fill"),
+              ("B only (what B adds over A)", "#fdb863", "fill"), ("", "#92c5de", "fill"),
+              ("Nuclear power plant", maps.COLORS["npp"], "point")]
+    c.show_map(maps.base_map(date, legend=legend), groups, key=f"compare_map_{date}")
+with right:
+    def row(z, a):
+        p = a.population
+        znpp = "yes" if "Zaporozhye" in set(a.infrastructure["plant"]) else "no"
+        return {"width (km)": f"{z.width_km:g}", "pull-back, occupied side (km)": f"{z.ru_depth_km:g}",
+                "pull-back, Ukrainian side (km)": f"{z.ua_depth_km:g}", "area, occupied side (km²)": f"{z.area_km2_occupied:,.0f}",
+                "area, Ukrainian side (km²)": f"{z.area_km2_controlled:,.0f}", "area, total (km²)": f"{z.area_km2:,.0f}",
+                "people (estimate)": f"{p.estimate:,.0f}", "people (range)": f"{p.low:,.0f} – {p.high:,.0f}",
+                "settlements inside": f"{len(a.towns):,}", "Zaporizhzhia NPP inside": znpp,
+                "camera posts to watch the whole zone": f"{monitoring.posts_for_area(z.area_km2, monitoring.SENSORS['camera'].range_km):,}",
+                "radar posts to watch the whole zone": f"{monitoring.posts_for_area(z.area_km2, monitoring.SENSORS['radar_people'].range_km):,}"}
+    table = pd.DataFrame({"A: " + label_a: row(za, aa), "B: " + label_b: row(zb, ab)})
+    st.dataframe(table, height=470)
+    st.caption(f"B adds {added.area_km2:,.0f} km² over A"
+               + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
+               + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km (Monitoring page for details).")
+    feats = (export.zone_features(za, label_a) + export.zone_features(zb, label_b)
+             + [dict(f, properties={**f["properties"], "layer": "difference_B_minus_A"}) for f in export.zone_features(added, "B minus A")])
+    c.geojson_download("⬇️ Both zones and their difference (GeoJSON)",
+                       export.feature_collection(feats, attribution=layers.ATTRIBUTION),
+                       f"compare_{w_a:g}km_vs_{w_b:g}km_{date}.geojson", key="dl_compare")
