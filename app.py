@@ -110,19 +110,26 @@ if not custom and front.source != "uploaded line":
 
 # --- export ---------------------------------------------------------------------------------
 name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 100)}_{date}"
-fc = export.feature_collection(
-    export.zone_features(zone, None if proposal == "custom" else proposal)
-    + export.points_features(analysis.towns.head(500), "settlement_inside"),
-    attribution=layers.ATTRIBUTION, population_note=c.PRE_WAR_LABEL)
+
+
+def zone_fc() -> dict:
+    feats = export.zone_features(zone, None if proposal == "custom" else proposal)
+    return export.feature_collection(feats + export.points_features(analysis.towns, "settlement_inside"),
+                                     attribution=layers.ATTRIBUTION, population_note=c.PRE_WAR_LABEL)
+
+
+def summary_df() -> pd.DataFrame:
+    row = {"date": date, "width_km": zone.width_km, "split": zone.split, "zone_km2": round(zone.area_km2, 1),
+           "zone_km2_occupied": round(zone.area_km2_occupied, 1), "zone_km2_controlled": round(zone.area_km2_controlled, 1)}
+    row.update({f"people_{k}": v for k, v in pop.items() if not isinstance(v, (dict, str))})
+    return pd.DataFrame([row])
+
+
 d1, d2, d3 = st.columns(3)
 with d1:
-    c.geojson_download("⬇️ Zone and settlements (GeoJSON)", fc, f"{name}.geojson", key="dl_geojson")
+    c.geojson_download("⬇️ Zone and settlements (GeoJSON)", zone_fc, f"{name}.geojson", key="dl_geojson")
 with d2:
-    st.download_button("⬇️ Settlements inside (CSV)", analysis.towns.to_csv(index=False).encode(), f"{name}_settlements.csv",
-                       mime="text/csv", key="dl_towns")
+    c.csv_download("⬇️ Settlements inside (CSV)", lambda: analysis.towns, f"{name}_settlements.csv", key="dl_towns")
 with d3:
-    summary = pd.DataFrame([{"date": date, "width_km": zone.width_km, "split": zone.split, "zone_km2": round(zone.area_km2, 1),
-                             "zone_km2_occupied": round(zone.area_km2_occupied, 1), "zone_km2_controlled": round(zone.area_km2_controlled, 1),
-                             **{f"people_{k}": v for k, v in pop.items() if not isinstance(v, (dict, str))}}])
-    st.download_button("⬇️ Summary (CSV)", summary.to_csv(index=False).encode(), f"{name}_summary.csv", mime="text/csv", key="dl_summary")
+    c.csv_download("⬇️ Summary (CSV)", summary_df, f"{name}_summary.csv", key="dl_summary")
 st.caption(zones.MODELLED_NOTE + " " + layers.ATTRIBUTION + ".")

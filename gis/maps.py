@@ -14,6 +14,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement, Template
@@ -74,7 +75,16 @@ def basemap_geojson() -> dict:
     obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, 800.0)), crs="EPSG:4326")
     towns = layers.settlements()
     towns = towns[towns.population >= 100_000]
-    return {"oblasts": obl_s.__geo_interface__, "towns": towns[["name", "population", "geometry"]].__geo_interface__}
+    towns = towns.assign(label=[f"{p:,} people (GeoNames)" for p in towns.population])[["name", "label", "geometry"]]
+    return {"oblasts": obl_s.__geo_interface__, "towns": towns.__geo_interface__}
+
+
+@lru_cache(maxsize=1)
+def infrastructure_geojson() -> dict:
+    """Nuclear plants as GeoJSON points with a tooltip label."""
+    infra = layers.infrastructure()
+    labels = [f"{r.plant} NPP: {r.reactors} reactors, {r.capacity_mw:,} MW ({r.status})" for r in infra.itertuples()]
+    return gpd.GeoDataFrame({"label": labels}, geometry=infra.geometry.values, crs="EPSG:4326").__geo_interface__
 
 
 @lru_cache(maxsize=16)
@@ -111,18 +121,12 @@ def base_map(date: str, height_px: int = 620, online_tiles: bool = True, legend:
                    style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False).add_to(m)
     folium.GeoJson(d["frontline"], name=f"Frontline ({date})", style_function=_style(COLORS["frontline"], None, 2.2),
                    tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
-    towns = folium.FeatureGroup(name="Cities (100k+)", show=True)
-    for feat in base["towns"]["features"]:
-        lon, lat = feat["geometry"]["coordinates"]
-        p = feat["properties"]
-        folium.CircleMarker([lat, lon], radius=2.5, color=COLORS["town"], weight=1, fill=True, fill_opacity=0.9,
-                            tooltip=f"{p['name']} ({p['population']:,} people, GeoNames)").add_to(towns)
-    towns.add_to(m)
-    npp = folium.FeatureGroup(name="Nuclear power plants", show=True)
-    for _, r in layers.infrastructure().iterrows():
-        folium.CircleMarker([r.lat, r.lon], radius=7, color="#000000", weight=2, fill=True, fill_color=COLORS["npp"],
-                            fill_opacity=0.95, tooltip=f"{r.plant} NPP: {r.reactors} reactors, {r.capacity_mw:,} MW").add_to(npp)
-    npp.add_to(m)
+    folium.GeoJson(base["towns"], name="Cities (100k+)", marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
+                   style_function=_style(COLORS["town"], COLORS["town"], 1.0, 0.9),
+                   tooltip=folium.GeoJsonTooltip(["name", "label"], labels=False)).add_to(m)
+    folium.GeoJson(infrastructure_geojson(), name="Nuclear power plants", marker=folium.CircleMarker(radius=7, weight=2, fill=True),
+                   style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
+                   tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(m)
     Legend(legend_html(legend or DEFAULT_LEGEND)).add_to(m)
     Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
     return m
@@ -138,11 +142,23 @@ def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone
         side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
         folium.GeoJson(shapely.to_geojson(_ll(geom, SIMPLIFY_ZONE_M)), style_function=_style(color, color, 1.0, 0.45),
                        tooltip=f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²").add_to(fg)
-    if towns is not None:
-        for r in towns.head(150).itertuples():
-            folium.CircleMarker([r.lat, r.lon], radius=3, color="#000000", weight=0.8, fill=True, fill_color="#ffffff",
-                                fill_opacity=1.0, tooltip=f"{r.name}: {r.population:,} people, {r.km_to_line} km from line ({r.side.replace('_', ' ')})").add_to(fg)
+    if towns is not None and len(towns):
+        folium.GeoJson(towns_geojson(towns.head(MAX_TOWN_MARKERS)), marker=folium.CircleMarker(radius=3, weight=0.8, fill=True),
+                       style_function=_style("#000000", "#ffffff", 0.8, 1.0),
+                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
     return fg
+
+
+MAX_TOWN_MARKERS = 300
+
+
+def towns_geojson(towns: pd.DataFrame) -> dict:
+    """Settlements inside a zone as GeoJSON points with a tooltip label."""
+    labels = [f"{r.name}: {r.population:,} people, {r.km_to_line} km from the line ({r.side.replace('_', ' ')} side)"
+              for r in towns.itertuples()]
+    feats = [{"type": "Feature", "properties": {"label": lab}, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
+             for lab, lon, lat in zip(labels, towns["lon"], towns["lat"])]
+    return {"type": "FeatureCollection", "features": feats}
 
 
 class Attribution(MacroElement):
@@ -212,11 +228,19 @@ def coverage_layer(cov, label: str = "Monitoring") -> folium.FeatureGroup:
     if not cov.covered.is_empty:
         folium.GeoJson(shapely.to_geojson(_ll(cov.covered, SIMPLIFY_ZONE_M)), style_function=_style(COLORS["coverage"], COLORS["coverage"], 0.8, 0.3),
                        tooltip=f"Watched: {cov.zone_covered_pct:.1f} % of the zone, {cov.line_covered_pct:.1f} % of the line").add_to(fg)
-    for i, g in enumerate(cov.gaps[:300]):
-        folium.GeoJson(shapely.to_geojson(_ll(g, 50.0)), style_function=_style(COLORS["gap"], None, 4.0),
-                       tooltip=f"Gap {i + 1}: {g.length / 1000:.1f} km of line unwatched").add_to(fg)
-    for p in crs.to_wgs84(cov.posts)[:2000]:
-        folium.CircleMarker([p.y, p.x], radius=2.5, color=COLORS["posts"], weight=1, fill=True, fill_opacity=1.0).add_to(fg)
+    if cov.gaps:
+        gaps = gpd.GeoDataFrame({"label": [f"Gap {i + 1}: {g.length / 1000:.1f} km of line unwatched" for i, g in enumerate(cov.gaps)]},
+                                geometry=list(_ll(np.array(cov.gaps, dtype=object), 50.0)), crs="EPSG:4326")
+        folium.GeoJson(gaps.__geo_interface__, style_function=_style(COLORS["gap"], None, 4.0),
+                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
+    if cov.posts.size:
+        pts = crs.to_wgs84(cov.posts)
+        data = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"label": f"Post {i + 1}"}, "geometry": {"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]}}
+            for i, p in enumerate(pts)]}
+        folium.GeoJson(data, marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
+                       style_function=_style(COLORS["posts"], COLORS["posts"], 1.0, 1.0),
+                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
     return fg
 
 

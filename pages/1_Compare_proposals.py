@@ -50,8 +50,8 @@ with left:
     groups = [maps.zone_layer(zb, None, f"B: {label_b}", colors=("#fdb863", "#92c5de")),
               maps.zone_layer(za, None, f"A: {label_a}", colors=(maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]))]
     legend = [("Frontline", maps.COLORS["frontline"], "line"),
-              ("A, occupied / Ukrainian side", maps.COLORS["zone_occupied"], "fill"), ("", maps.COLORS["zone_controlled"], "fill"),
-              ("B only (what B adds over A)", "#fdb863", "fill"), ("", "#92c5de", "fill"),
+              ("A, occupied side", maps.COLORS["zone_occupied"], "fill"), ("A, Ukrainian side", maps.COLORS["zone_controlled"], "fill"),
+              ("B adds, occupied side", "#fdb863", "fill"), ("B adds, Ukrainian side", "#92c5de", "fill"),
               ("Nuclear power plant", maps.COLORS["npp"], "point")]
     c.show_map(maps.base_map(date, legend=legend), groups, key=f"compare_map_{date}")
 with right:
@@ -70,8 +70,10 @@ with right:
     st.caption(f"B adds {added.area_km2:,.0f} km² over A"
                + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
                + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km (Monitoring page for details).")
-    feats = (export.zone_features(za, label_a) + export.zone_features(zb, label_b)
-             + [dict(f, properties={**f["properties"], "layer": "difference_B_minus_A"}) for f in export.zone_features(added, "B minus A")])
-    c.geojson_download("⬇️ Both zones and their difference (GeoJSON)",
-                       export.feature_collection(feats, attribution=layers.ATTRIBUTION),
+    def compare_fc() -> dict:
+        diff = [dict(f, properties={**f["properties"], "layer": "difference_B_minus_A"}) for f in export.zone_features(added, "B minus A")]
+        return export.feature_collection(export.zone_features(za, label_a) + export.zone_features(zb, label_b) + diff,
+                                         attribution=layers.ATTRIBUTION)
+
+    c.geojson_download("⬇️ Both zones and their difference (GeoJSON)", compare_fc,
                        f"compare_{w_a:g}km_vs_{w_b:g}km_{date}.geojson", key="dl_compare")

@@ -97,6 +97,7 @@ with right:
         st.dataframe(gaps.head(200), hide_index=True, height=320)
         st.caption(f"Total {sum(cov.gaps_km()):,.1f} km of {c.occupied_summary(date)['frontline_km']:,.0f} km of line. "
                    + monitoring.SATELLITE_NOTE)
-        fc = export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION)
-        c.geojson_download("⬇️ Posts, coverage and gaps (GeoJSON)", fc, f"monitoring_{width_km:g}km_{sensor_key}_{date}.geojson", key="dl_cov")
-        st.download_button("⬇️ Gaps (CSV)", gaps.to_csv(index=False).encode(), f"gaps_{width_km:g}km_{date}.csv", "text/csv", key="dl_gaps")
+        c.geojson_download("⬇️ Posts, coverage and gaps (GeoJSON)",
+                           lambda: export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION),
+                           f"monitoring_{width_km:g}km_{sensor_key}_{date}.geojson", key="dl_cov")
+        c.csv_download("⬇️ Gaps (CSV)", lambda: gaps, f"gaps_{width_km:g}km_{date}.csv", key="dl_gaps")

@@ -52,4 +52,4 @@ m[1].metric("People inside (estimate)", c.fmt_people(analysis.population.estimat
 m[2].metric("Occupied", f"{c.occupied_summary(chosen)['occupied_pct']:.1f} %")
 c.show_map(maps.base_map(chosen), [maps.zone_layer(zone, analysis.towns, f"Zone {width} km on {chosen}")], key=f"history_map_{chosen}")
 st.dataframe(table.assign(date=table["date"].dt.strftime("%Y-%m-%d")), hide_index=True)
-st.download_button("⬇️ History table (CSV)", hist.to_csv(index=False).encode(), "frontline_history.csv", "text/csv", key="dl_hist")
+c.csv_download("⬇️ History table (CSV)", lambda: hist, "frontline_history.csv", key="dl_hist")

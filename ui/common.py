@@ -250,6 +250,13 @@ def error_box(e: Exception) -> None:
     st.error(str(e) if isinstance(e, GisError) else f"Something went wrong: {type(e).__name__}. The rest of the page still works.")
 
 
-def geojson_download(label: str, fc: dict, file_name: str, key: str) -> None:
-    st.download_button(label, export.dumps(fc).encode("utf-8"), file_name=file_name,
-                       mime="application/geo+json", key=key)
+def geojson_download(label: str, make_fc, file_name: str, key: str) -> None:
+    """A GeoJSON download built only when clicked (``make_fc`` returns a FeatureCollection)."""
+    st.download_button(label, lambda: export.dumps(make_fc()).encode("utf-8"), file_name=file_name,
+                       mime="application/geo+json", key=key, on_click="ignore")
+
+
+def csv_download(label: str, make_df, file_name: str, key: str) -> None:
+    """A CSV download built only when clicked (``make_df`` returns a DataFrame)."""
+    st.download_button(label, lambda: make_df().to_csv(index=False).encode("utf-8"), file_name=file_name,
+                       mime="text/csv", key=key, on_click="ignore")
