@@ -15,9 +15,10 @@ All geometry here is in ``gis.crs.METRIC_CRS`` (metres).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -69,6 +70,7 @@ def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry) -> Sides:
 # Line simplification before buffering (m): a jagged line buffers 100x slower,
 # and 100 m changes zone areas by ~0.02 %.
 BUFFER_SIMPLIFY_M = 100.0
+BUFFER_PIECE_SEGMENTS = 10
 
 
 @dataclass(frozen=True)
@@ -80,10 +82,30 @@ class Front:
     sides: Sides
     ukraine: BaseGeometry
     frontline_simple: BaseGeometry  # simplified for fast buffering
+    # width-independent results (e.g. monitoring posts' watched area), keyed by their inputs
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def frontline(self) -> BaseGeometry:
         return self.sides.frontline
+
+    @cached_property
+    def buffer_pieces(self) -> np.ndarray:
+        """The simplified line cut into pieces of BUFFER_PIECE_SEGMENTS segments.
+
+        The union of the pieces' buffers *is* the line's buffer, and GEOS builds it
+        about 8x faster for wide buffers than buffering the 1,000-vertex line whole.
+        """
+        pieces = []
+        for part in shapely.get_parts(self.frontline_simple):
+            xy = shapely.get_coordinates(part)
+            for i in range(0, len(xy) - 1, BUFFER_PIECE_SEGMENTS):
+                pieces.append(shapely.linestrings(xy[i:i + BUFFER_PIECE_SEGMENTS + 1]))
+        return np.array(pieces, dtype=object)
+
+    def buffer(self, distance_m: float) -> BaseGeometry:
+        """Everything within ``distance_m`` metres of the (simplified) frontline."""
+        return shapely.union_all(shapely.buffer(self.buffer_pieces, distance_m))
 
     @cached_property
     def border_band(self) -> BaseGeometry:

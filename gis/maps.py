@@ -31,6 +31,11 @@ COLORS = {
 # Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
 SIMPLIFY_BASE_M = 300.0
 SIMPLIFY_ZONE_M = 100.0
+
+
+def zone_simplify_m(depth_km: float) -> float:
+    """Browser simplification for a zone part: 0.8 % of its depth, 5-100 m (keeps area within 0.5 %)."""
+    return float(min(SIMPLIFY_ZONE_M, max(5.0, depth_km * 8.0)))
 LEAFLET_URL = "/app/static/vendor/leaflet"
 
 
@@ -55,8 +60,9 @@ BROWSER_GRID_DEG = 1e-4
 
 
 def _ll(geom_m, tol_m: float):
-    """Metric geometry -> simplified lon/lat geometry on a ~10 m grid (smaller payload)."""
-    return shapely.set_precision(crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True)), BROWSER_GRID_DEG)
+    """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload)."""
+    grid = BROWSER_GRID_DEG if tol_m >= 50 else BROWSER_GRID_DEG / 10
+    return shapely.set_precision(crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True)), grid)
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
@@ -140,7 +146,8 @@ def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone
         if geom.is_empty:
             continue
         side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
-        folium.GeoJson(shapely.to_geojson(_ll(geom, SIMPLIFY_ZONE_M)), style_function=_style(color, color, 1.0, 0.45),
+        tol = zone_simplify_m(depth) if depth == depth else SIMPLIFY_ZONE_M  # NaN depth: custom zone
+        folium.GeoJson(shapely.to_geojson(_ll(geom, tol)), style_function=_style(color, color, 1.0, 0.45),
                        tooltip=f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²").add_to(fg)
     if towns is not None and len(towns):
         folium.GeoJson(towns_geojson(towns.head(MAX_TOWN_MARKERS)), marker=folium.CircleMarker(radius=3, weight=0.8, fill=True),

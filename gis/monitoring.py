@@ -12,6 +12,7 @@ are editable in the UI and CLI.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, replace
 
@@ -107,7 +108,7 @@ def offset_line(front: Front, offset_km: float, side: str) -> BaseGeometry:
     """
     if offset_km <= 0:
         return front.frontline
-    ring = shapely.boundary(shapely.buffer(front.frontline_simple, offset_km * 1000))
+    ring = shapely.boundary(front.buffer(offset_km * 1000))
     side_geom = front.sides.occupied_side if side == "occupied" else front.sides.controlled
     edge = shapely.difference(shapely.intersection(ring, side_geom), front.border_band)
     return shapely.line_merge(edge)
@@ -171,16 +172,28 @@ def posts_for_full_line(front: Front, range_km: float, offset_km: float) -> int 
     return int(sum(max(1, math.ceil(p.length / chord_m - 1e-9)) for p in shapely.get_parts(front.frontline)))
 
 
+def watched_area(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPlan = UavPlan()) -> BaseGeometry:
+    """Union of the posts' discs and the UAV strips (metric); memoised on the Front,
+    since it does not depend on the zone width."""
+    key = ("watched", hashlib.sha1(b"".join(shapely.to_wkb(posts_m))).hexdigest() if len(posts_m) else "", range_km, uav)
+    if key not in front.memo:
+        discs = shapely.buffer(posts_m, range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
+        front.memo[key] = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
+        shapely.prepare(front.memo[key])
+    return front.memo[key]
+
+
 def coverage(front: Front, zone: Zone, sensor: Sensor, posts_m: np.ndarray, offset_km: float,
              uav: UavPlan = UavPlan(), min_gap_m: float = 10.0) -> Coverage:
     """Coverage of ``zone`` and of the frontline by posts (discs of the sensor range) and UAVs."""
-    discs = shapely.buffer(posts_m, sensor.range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
-    covered = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
+    covered = watched_area(front, posts_m, sensor.range_km, uav)
     zone_geom = shapely.union(zone.occupied, zone.controlled)
     zone_area = float(crs.area_km2(zone_geom)) if not zone_geom.is_empty else 0.0
     zone_cov = float(crs.area_km2(shapely.intersection(zone_geom, covered))) if zone_area else 0.0
     line = front.frontline
-    gaps_geom = shapely.line_merge(shapely.difference(line, covered))
+    gaps_geom = front.memo.get(("gaps", id(covered)))
+    if gaps_geom is None:  # the line's gaps do not depend on the zone either
+        gaps_geom = front.memo[("gaps", id(covered))] = shapely.line_merge(shapely.difference(line, covered))
     gaps = sorted((g for g in shapely.get_parts(gaps_geom) if g.length >= min_gap_m), key=lambda g: -g.length)
     line_cov = 1 - sum(g.length for g in shapely.get_parts(gaps_geom)) / line.length
     return Coverage(

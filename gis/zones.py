@@ -106,18 +106,20 @@ class Zone:
                 ("ukraine_controlled", self.ua_depth_km, self.controlled, self.area_km2_controlled)]
 
 
-def side_part(front: Front, depth_km: float, side_geom: BaseGeometry) -> BaseGeometry:
-    """buffer(frontline, depth) ∩ one side (metric); empty for depth 0."""
-    if depth_km <= 0:
-        return shapely.Polygon()
-    return shapely.intersection(shapely.buffer(front.frontline_simple, depth_km * 1000.0), side_geom)
-
-
 def make_zone(front: Front, width_km: float, split: float = 0.5) -> Zone:
     """The zone of total width ``width_km`` with ``split`` of it on the occupied side."""
     w, s = check_width_split(width_km, split)
-    occ = side_part(front, w * s, front.sides.occupied_side)
-    ctl = side_part(front, w * (1 - s), front.sides.controlled)
+    buffers: dict[float, BaseGeometry] = {}  # an equal split needs one buffer, not two
+
+    def side_part(depth_km: float, side_geom: BaseGeometry) -> BaseGeometry:
+        if depth_km <= 0:
+            return shapely.Polygon()
+        if depth_km not in buffers:
+            buffers[depth_km] = front.buffer(depth_km * 1000.0)
+        return shapely.intersection(buffers[depth_km], side_geom)
+
+    occ = side_part(w * s, front.sides.occupied_side)
+    ctl = side_part(w * (1 - s), front.sides.controlled)
     a_occ, a_ctl = crs.area_km2([occ, ctl])
     return Zone(front.date, w, s, occ, ctl, float(a_occ), float(a_ctl))
 

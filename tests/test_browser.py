@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import sync_playwright
 
-from browser import launch, running_app, wait_idle, wait_map_drawn, zone_path_d
+from benchmarks.browser import launch, running_app, wait_idle, wait_map_drawn, zone_path_d
 from gis.maps import COLORS
 
 

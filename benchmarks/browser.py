@@ -74,3 +74,25 @@ def wait_map_drawn(page, timeout_ms: int = 60_000):
 def zone_path_d(frame, fill: str) -> str:
     """The SVG path data of the zone part drawn with ``fill`` colour."""
     return frame.locator(f'path.leaflet-interactive[fill="{fill}"]').first.get_attribute("d", timeout=30_000)
+
+
+def move_slider(page, key_presses: list[str], expect_metric: str, timeout_ms: int = 30_000) -> float:
+    """Press keys on the first slider; return seconds until a metric shows ``expect_metric``
+    and the map's zone has been redrawn."""
+    frame = page.frame_locator(MAP_IFRAME)
+    before = frame.locator("path.leaflet-interactive").evaluate_all("els => els.map(e => e.getAttribute('d')).join('|').length")
+    slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    slider.focus()
+    t0 = time.perf_counter()
+    for k in key_presses:
+        page.keyboard.press(k)
+    page.wait_for_function(
+        "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes(v))",
+        arg=expect_metric, timeout=timeout_ms)
+    deadline = time.time() + timeout_ms / 1000
+    while time.time() < deadline:
+        now = frame.locator("path.leaflet-interactive").evaluate_all("els => els.map(e => e.getAttribute('d')).join('|').length")
+        if now != before:
+            break
+        time.sleep(0.02)
+    return time.perf_counter() - t0
