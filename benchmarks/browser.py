@@ -23,9 +23,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class App(str):
+    """The running app's URL (a str), with the server's ``pid``."""
+
+    pid: int
+
+
 @contextlib.contextmanager
 def running_app(timeout_s: float = 60.0):
-    """Start `streamlit run app.py` on a free port; yield its URL; stop it."""
+    """Start `streamlit run app.py` on a free port; yield its URL (an ``App``); stop it."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
@@ -42,7 +48,9 @@ def running_app(timeout_s: float = 60.0):
                 if proc.poll() is not None or time.time() > deadline:
                     raise RuntimeError(f"streamlit did not start: {proc.stderr.read().decode()[-2000:]}")
                 time.sleep(0.3)
-        yield url
+        app = App(url)
+        app.pid = proc.pid
+        yield app
     finally:
         proc.terminate()
         try:
@@ -96,3 +104,11 @@ def move_slider(page, key_presses: list[str], expect_metric: str, timeout_ms: in
             break
         time.sleep(0.02)
     return time.perf_counter() - t0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (MB), from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")

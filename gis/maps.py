@@ -31,6 +31,7 @@ COLORS = {
 # Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
 SIMPLIFY_BASE_M = 300.0
 SIMPLIFY_ZONE_M = 100.0
+OBLAST_SIMPLIFY_M = 1500.0  # the basemap's oblast outlines: reference only
 
 
 def zone_simplify_m(depth_km: float) -> float:
@@ -78,7 +79,7 @@ def basemap_geojson() -> dict:
     """Simplified Ukraine outline and oblasts as GeoJSON dicts (cached)."""
     obl = layers.oblasts()
     obl_m = crs.to_metric(obl.geometry.values)
-    obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, 800.0)), crs="EPSG:4326")
+    obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, OBLAST_SIMPLIFY_M)), crs="EPSG:4326")
     towns = layers.settlements()
     towns = towns[towns.population >= 100_000]
     towns = towns.assign(label=[f"{p:,} people (GeoNames)" for p in towns.population])[["name", "label", "geometry"]]
