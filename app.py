@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gis import GisError, export, layers, maps, stats, zones
+from gis import GisError, crs, export, layers, maps, stats, zones
 from ui import common as c
 
 c.page_setup("Explorer")
@@ -63,7 +63,8 @@ m[1].metric("Zone area", f"{zone.area_km2:,.0f} km²",
             help=f"Occupied side {zone.area_km2_occupied:,.0f} km², Ukrainian-controlled side {zone.area_km2_controlled:,.0f} km² (equal-area CRS).")
 m[2].metric("People inside (estimate)", c.fmt_people(pop["estimate"]),
             help=f"Range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}: {c.PRE_WAR_LABEL}.")
-m[3].metric("Frontline length", f"{occ['frontline_km']:,.0f} km" if front.source != "uploaded line" else "uploaded")
+line_km = occ["frontline_km"] if front.source != "uploaded line" else float(crs.length_km(front.frontline))
+m[3].metric("Frontline length" if front.source != "uploaded line" else "Uploaded line", f"{line_km:,.0f} km")
 m[4].metric("Occupied", f"{occ['occupied_pct']:.1f} %", help=f"{occ['occupied_km2']:,.0f} km² of Ukraine on {date} (DeepStateMap).")
 st.caption(f"People: **{c.fmt_people(pop['estimate'])}** (range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}) — "
            f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} on the Ukrainian-controlled side; "

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from playwright.async_api import async_playwright
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, rss_mb, running_app
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, cpu_seconds, rss_mb, running_app
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 
@@ -33,15 +33,14 @@ async def _session(browser, url: str, idx: int, moves: int) -> dict:
         await page.goto(f"{url}/?width={start_w}&split=50", timeout=120_000)
         await page.wait_for_selector(MAP_IFRAME, state="attached", timeout=120_000)
         await page.wait_for_selector(IDLE, timeout=120_000)
-        width = float(start_w)
         slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
         for i in range(moves):
-            key, step = ("ArrowRight", 0.5) if i % 3 != 2 else ("ArrowLeft", -0.5)
-            width += step
-            expect = f"{width / 2:g} + {width / 2:g}"
+            key = "ArrowRight" if i % 3 != 2 else "ArrowLeft"
             await slider.focus()
             t0 = time.perf_counter()
             await page.keyboard.press(key)
+            width = float(await slider.input_value())  # what the user now sees on the slider
+            expect = f"{width / 2:g} + {width / 2:g}"
             await page.wait_for_function(
                 "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes(v))",
                 arg=expect, timeout=120_000)
@@ -59,17 +58,18 @@ async def _session(browser, url: str, idx: int, moves: int) -> dict:
 async def _run(url: str, pid: int, n: int, moves: int) -> dict:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        before = rss_mb(pid)
+        before, cpu0 = rss_mb(pid), cpu_seconds(pid)
         t0 = time.perf_counter()
         results = await asyncio.gather(*[_session(browser, url, i, moves) for i in range(n)])
         wall = time.perf_counter() - t0
-        after = rss_mb(pid)
+        after, cpu = rss_mb(pid), cpu_seconds(pid) - cpu0
         await browser.close()
     lat = [x for r in results for x in r["latencies"]]
     return {"sessions": n, "moves": len(lat), "errors": [e for r in results for e in r["errors"]],
             "move_median_s": round(statistics.median(lat), 3) if lat else None,
             "move_p95_s": round(float(np.percentile(lat, 95)), 3) if lat else None,
-            "wall_s": round(wall, 1), "server_rss_before_mb": round(before), "server_rss_after_mb": round(after)}
+            "wall_s": round(wall, 1), "server_cpu_s": round(cpu, 1),
+            "server_cpu_per_move_s": round(cpu / max(1, len(lat)), 3), "server_rss_before_mb": round(before), "server_rss_after_mb": round(after)}
 
 
 def run(sessions: list[int], moves: int) -> list[dict]:
@@ -88,10 +88,10 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     reports = run(args.sessions, args.moves)
     print(json.dumps(reports, indent=2))
-    print(f"{'N':>3} {'moves':>6} {'errors':>6} {'median s':>9} {'p95 s':>7} {'RSS MB':>12}")
+    print(f"{'N':>3} {'moves':>6} {'errors':>6} {'median s':>9} {'p95 s':>7} {'server CPU/move s':>17} {'RSS MB':>12}")
     for r in reports:
         print(f"{r['sessions']:>3} {r['moves']:>6} {len(r['errors']):>6} {r['move_median_s']!s:>9} {r['move_p95_s']!s:>7} "
-              f"{r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<5}")
+              f"{r['server_cpu_per_move_s']:>17} {r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<5}")
 
 
 if __name__ == "__main__":

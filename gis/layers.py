@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
 import pandas as pd
 
 from gis import GisError

@@ -1,6 +1,5 @@
 """The shipped geodata: counts, CRS, provenance, sanity figures."""
 
-from pathlib import Path
 
 import shapely
 
