@@ -26,6 +26,7 @@ from gis.frontline import Front
 from gis.zones import Zone
 
 SIDE_CHOICES = ("both", "occupied", "ukraine_controlled")
+MEMO_LIMIT = 256  # width-independent coverage results kept per Front
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,8 @@ def watched_area(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPla
     since it does not depend on the zone width."""
     key = ("watched", hashlib.sha1(b"".join(shapely.to_wkb(posts_m))).hexdigest() if len(posts_m) else "", range_km, uav)
     if key not in front.memo:
+        if len(front.memo) > MEMO_LIMIT:  # many sensor/spacing combinations tried: start afresh
+            front.memo.clear()
         discs = shapely.buffer(posts_m, range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
         front.memo[key] = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
         shapely.prepare(front.memo[key])

@@ -21,6 +21,9 @@ from gis.population import PopulationIndex
 from gis.uploads import read_geojson_bytes
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
+NEGOTIATED_RANGE_KM = (5, 25)
+PRE_WAR_LABEL = "pre-war residents (2022 statistics), not people there today"
 # The app's pages, in navigation order: (script, label). The built-in sidebar
 # navigation is hidden (.streamlit/config.toml) because it would label the
 # Explorer "app"; these links replace it.
@@ -38,9 +41,6 @@ def page_setup(title: str) -> None:
             st.page_link(script, label=label)
         st.divider()
     setup_offline_map()
-WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
-NEGOTIATED_RANGE_KM = (5, 25)
-PRE_WAR_LABEL = "pre-war residents (2022 statistics), not people there today"
 
 
 @st.cache_resource(show_spinner=False)
