@@ -83,3 +83,20 @@ def _artifacts():
     d = Path(__file__).resolve().parents[1] / "test-artifacts"
     d.mkdir(exist_ok=True)
     return d
+
+
+def test_monitoring_click_places_a_post(page):
+    page.goto(f"{page.base_url}/Monitoring")
+    wait_map_drawn(page)
+    wait_idle(page)
+    page.get_by_text("my own posts (click the map or upload)").click()
+    wait_idle(page)
+    wait_map_drawn(page)  # the map re-mounts: it now returns clicks
+    box = page.locator('iframe[title="streamlit_folium.st_folium"]').bounding_box()
+    # the map opens centred on 48.0 N 35.6 E (Dnipropetrovsk oblast, inside Ukraine)
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("1 post(s) placed").wait_for(timeout=30_000)
+    wait_idle(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() === '1')",
+                           timeout=30_000)
+    assert page.locator("[data-testid=stException]").count() == 0
