@@ -100,7 +100,8 @@ def date_geojson(date: str) -> dict:
     f = layers.front(date)
     occ = gpd.GeoDataFrame({"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326")
     line = gpd.GeoDataFrame({"name": [f"Frontline {date}"]}, geometry=[_ll(f.frontline, SIMPLIFY_ZONE_M)], crs="EPSG:4326")
-    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__,
+    x0, y0, x1, y1 = line.total_bounds
+    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__, "bounds": [[y0, x0], [y1, x1]],
             "greyzone": _simplified(layers.greyzone()), "pre2022": _simplified(layers.pre2022_occupied())}
 
 
@@ -113,7 +114,7 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
 def base_map(date: str, height_px: int = 620, online_tiles: bool = True, legend: list | None = None) -> folium.Map:
     """The static map of a date: basemap, occupied area, frontline, grey zone, NPPs, reference lines."""
     m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
-                   prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px)
+                   prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px, zoom_snap=0.25)
     base = basemap_geojson()
     folium.GeoJson(base["oblasts"], name="Basemap", style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0),
                    control=False, interactive=False).add_to(m)
@@ -135,6 +136,7 @@ def base_map(date: str, height_px: int = 620, online_tiles: bool = True, legend:
                    style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
                    tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(m)
     Legend(legend_html(legend or DEFAULT_LEGEND)).add_to(m)
+    m.fit_bounds(d["bounds"])  # open on the front, not on all of Ukraine
     Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
     return m
 
@@ -186,12 +188,12 @@ class Attribution(MacroElement):
 
 
 class Legend(MacroElement):
-    """A legend box (HTML) in the map's bottom-left corner."""
+    """A legend box (HTML) in the map's top-right corner, over Russia rather than the front."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function() {
-          var legend = L.control({position: 'bottomleft'});
+          var legend = L.control({position: 'topright'});
           legend.onAdd = function() {
             var div = L.DomUtil.create('div', 'ffe-legend');
             div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';
