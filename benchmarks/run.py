@@ -21,7 +21,6 @@ import numpy as np
 import shapely
 
 from gis import crs, layers, maps, monitoring, stats, zones
-from gis.population import PopulationIndex
 
 DATE = "2026-08-22"
 WIDTHS = [float(w) for w in range(1, 51)]
@@ -64,7 +63,7 @@ def bench_population() -> dict:
     front = layers.front(DATE)
     units = layers.population_units()
     t0 = time.perf_counter()
-    index = PopulationIndex(units, front.frontline_simple, front.sides.occupied_side)
+    index = stats.population_index_for(front)  # a fresh precompute, not the cached one
     pre = time.perf_counter() - t0
     lookups = []
     for w in WIDTHS:

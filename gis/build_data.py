@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 
 from gis import crs, population
-from gis.frontline import BUFFER_SIMPLIFY_M, clean_polygonal, derive_sides
+from gis.frontline import clean_polygonal, derive_sides, make_front
 from gis.layers import GEODATA_DIR
 
 RAW_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -112,7 +112,8 @@ def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units
     rows = []
     for date, source, geom in zip(occupied["date"], occupied["source"], occupied.geometry):
         sides = derive_sides(crs.to_metric(geom), ukraine_m)
-        index = population.PopulationIndex(units, shapely.simplify(sides.frontline, BUFFER_SIMPLIFY_M), sides.occupied_side)
+        front = make_front(date, source, sides, ukraine_m)
+        index = population.PopulationIndex(units, front.frontline_simple, sides.occupied_side)
         occ_km2 = float(crs.area_km2(sides.occupied))
         row = {"date": date, "source": source, "occupied_km2": round(occ_km2, 1), "occupied_pct": round(100 * occ_km2 / ua_km2, 2),
                "frontline_km": round(float(crs.length_km(sides.frontline)), 1)}

@@ -15,7 +15,6 @@ import shapely
 
 from gis import GisError, crs, export, layers, monitoring, stats, zones
 from gis.frontline import custom_front
-from gis.population import PopulationIndex
 from gis.uploads import MAX_UPLOAD_BYTES, read_geojson_bytes
 
 BASE_LAYERS = ("frontline", "occupied", "oblasts", "ukraine", "greyzone", "infrastructure",
@@ -90,7 +89,7 @@ def resolve_zone(args) -> tuple:
     if args.frontline is not None:
         up = _read_upload(args.frontline, ("LineString",))
         front = custom_front(front, crs.to_metric(shapely.union_all(up.geometries)), label=args.frontline.name)
-        index = PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side)
+        index = stats.population_index_for(front)
     if args.zone is not None:
         up = _read_upload(args.zone, ("Polygon",))
         return front, zones.custom_zone(front, crs.to_metric(shapely.union_all(up.geometries))), None, index

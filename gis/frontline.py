@@ -47,6 +47,13 @@ def clean_polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
+def border_band(ukraine: BaseGeometry) -> BaseGeometry:
+    """Everything within BORDER_TOLERANCE_M of Ukraine's outline (border and coast), prepared."""
+    band = shapely.buffer(shapely.boundary(ukraine), BORDER_TOLERANCE_M, quad_segs=16)
+    shapely.prepare(band)
+    return band
+
+
 def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry) -> Sides:
     """Split Ukraine (metric) by an occupied polygon (metric) and trace the front."""
     occ = shapely.intersection(clean_polygonal(occupied), ukraine)
@@ -59,7 +66,7 @@ def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry) -> Sides:
         raise GisError("The occupied-territory polygon covers all of Ukraine.")
     controlled = max(parts, key=lambda p: p.area)
     occupied_side = shapely.difference(ukraine, controlled)
-    front = shapely.difference(controlled.boundary, ukraine.boundary.buffer(BORDER_TOLERANCE_M))
+    front = shapely.difference(controlled.boundary, border_band(ukraine))
     front = shapely.line_merge(front)
     lines = [g for g in shapely.get_parts(front) if g.length >= MIN_PIECE_M]
     if not lines:
@@ -109,10 +116,8 @@ class Front:
 
     @cached_property
     def border_band(self) -> BaseGeometry:
-        """Everything within BORDER_TOLERANCE_M of Ukraine's outline (border and coast)."""
-        band = shapely.buffer(shapely.boundary(self.ukraine), BORDER_TOLERANCE_M)
-        shapely.prepare(band)
-        return band
+        """Border and coast band of this Front's Ukraine (see ``border_band``)."""
+        return border_band(self.ukraine)
 
 
 def make_front(date: str, source: str, sides: Sides, ukraine: BaseGeometry) -> Front:

@@ -223,12 +223,17 @@ def settlements_inside(settlements: gpd.GeoDataFrame, frontline_m: BaseGeometry,
     occ = np.zeros(len(x), bool)
     near = np.isfinite(d)
     occ[near] = shapely.contains_xy(occupied_side_m, x[near], y[near])
-    inside = d <= np.where(occ, ru_km, ua_km)
+    return settlements_table(settlements, d <= np.where(occ, ru_km, ua_km), occ, d)
+
+
+def settlements_table(settlements: gpd.GeoDataFrame, inside: np.ndarray, occupied: np.ndarray, km: np.ndarray) -> pd.DataFrame:
+    """The settlements selected by ``inside``, largest first: name, population (people),
+    side, km_to_line (km), iso, lon, lat. ``occupied`` and ``km`` are per settlement."""
     out = pd.DataFrame({
         "name": settlements["name"].to_numpy()[inside],
         "population": settlements["population"].to_numpy()[inside],
-        "side": np.where(occ[inside], "occupied", "ukraine_controlled"),
-        "km_to_line": np.round(d[inside], 1),
+        "side": np.where(occupied[inside], "occupied", "ukraine_controlled"),
+        "km_to_line": np.round(km[inside], 1),
         "iso": settlements["iso"].to_numpy()[inside],
         "lon": settlements.geometry.x.to_numpy()[inside],
         "lat": settlements.geometry.y.to_numpy()[inside],

@@ -17,7 +17,6 @@ from streamlit_folium import st_folium
 
 from gis import GisError, crs, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
-from gis.population import PopulationIndex
 from gis.uploads import read_geojson_bytes
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -227,8 +226,7 @@ def upload_geometry_m(data: bytes, kinds: tuple[str, ...]):
 @st.cache_resource(show_spinner="Analysing the uploaded line…", max_entries=8)
 def custom_front_for(date: str, data_hash: str, _line_m):
     front = custom_front(get_front(date), _line_m, label="uploaded line")
-    idx = PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side)
-    return front, idx
+    return front, stats.population_index_for(front)
 
 
 def file_hash(data: bytes) -> str:
