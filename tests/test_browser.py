@@ -100,3 +100,30 @@ def test_monitoring_click_places_a_post(page):
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() === '1')",
                            timeout=30_000)
     assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_slider_keeps_the_users_zoom(page):
+    """The zone updates in place: a user's zoom survives a slider move (no map re-mount)."""
+    page.goto(page.base_url + "/?width=20&split=50")
+    frame = wait_map_drawn(page)
+    wait_idle(page)
+    scale = frame.locator(".leaflet-control-scale-line").first
+    before_zoom = scale.inner_text()
+    frame.locator(".leaflet-control-zoom-in").click()
+    deadline = time.time() + 10
+    while scale.inner_text() == before_zoom and time.time() < deadline:
+        time.sleep(0.1)
+    zoomed = scale.inner_text()
+    assert zoomed != before_zoom
+    before_d = zone_path_d(frame, COLORS["zone_controlled"])
+    slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('10.25 + 10.25'))", timeout=30_000)
+    wait_idle(page)
+    frame = wait_map_drawn(page)
+    deadline = time.time() + 30
+    while zone_path_d(frame, COLORS["zone_controlled"]) == before_d and time.time() < deadline:
+        time.sleep(0.1)
+    assert zone_path_d(frame, COLORS["zone_controlled"]) != before_d  # the zone changed...
+    assert frame.locator(".leaflet-control-scale-line").first.inner_text() == zoomed  # ...and the zoom did not
