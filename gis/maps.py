@@ -164,8 +164,8 @@ MAX_TOWN_MARKERS = 300
 
 def towns_geojson(towns: pd.DataFrame) -> dict:
     """Settlements inside a zone as GeoJSON points with a tooltip label."""
-    labels = [f"{r.name}: {r.population:,} people, {r.km_to_line} km from the line ({r.side.replace('_', ' ')} side)"
-              for r in towns.itertuples()]
+    labels = [f"{r.name}: {f'{r.population:,.0f} people' if r.population == r.population else 'population unknown'}, "
+              f"{r.km_to_line} km from the line ({r.side.replace('_', ' ')} side)" for r in towns.itertuples()]
     feats = [{"type": "Feature", "properties": {"label": lab}, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
              for lab, lon, lat in zip(labels, towns["lon"], towns["lat"])]
     return {"type": "FeatureCollection", "features": feats}

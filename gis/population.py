@@ -227,15 +227,18 @@ def settlements_inside(settlements: gpd.GeoDataFrame, frontline_m: BaseGeometry,
 
 
 def settlements_table(settlements: gpd.GeoDataFrame, inside: np.ndarray, occupied: np.ndarray, km: np.ndarray) -> pd.DataFrame:
-    """The settlements selected by ``inside``, largest first: name, population (people),
-    side, km_to_line (km), iso, lon, lat. ``occupied`` and ``km`` are per settlement."""
+    """The settlements selected by ``inside``, largest first: name, population (people;
+    NaN where GeoNames gives 0, i.e. unknown, listed last), side, km_to_line (km), iso,
+    lon, lat. ``occupied`` and ``km`` are per settlement."""
+    population = settlements["population"].to_numpy()[inside].astype(float)
+    population[population <= 0] = np.nan
     out = pd.DataFrame({
         "name": settlements["name"].to_numpy()[inside],
-        "population": settlements["population"].to_numpy()[inside],
+        "population": population,
         "side": np.where(occupied[inside], "occupied", "ukraine_controlled"),
         "km_to_line": np.round(km[inside], 1),
         "iso": settlements["iso"].to_numpy()[inside],
         "lon": settlements.geometry.x.to_numpy()[inside],
         "lat": settlements.geometry.y.to_numpy()[inside],
     })
-    return out.sort_values("population", ascending=False).reset_index(drop=True)
+    return out.sort_values("population", ascending=False, na_position="last").reset_index(drop=True)

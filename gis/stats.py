@@ -112,6 +112,11 @@ def analyse(front: Front, zone: Zone, index: PopulationIndex) -> ZoneAnalysis:
     return ZoneAnalysis(pop, towns, infrastructure_inside(front, zone))
 
 
+def _records(df: pd.DataFrame) -> list[dict]:
+    """DataFrame rows as JSON-safe dicts (NaN -> None, numpy scalars -> Python)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
 def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25,
                 index: PopulationIndex | None = None) -> dict:
     """The JSON-able summary printed by ``python -m gis stats``."""
@@ -133,8 +138,8 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
         "occupied_pct": occ["occupied_pct"],
         "population": {**pop.as_dict(),
                        "settlements_count": int(len(towns)),
-                       "settlements": towns.head(max_towns).drop(columns=["lon", "lat"]).to_dict("records")},
-        "infrastructure": a.infrastructure.to_dict("records"),
+                       "settlements": _records(towns.head(max_towns).drop(columns=["lon", "lat"]))},
+        "infrastructure": _records(a.infrastructure),
         "source": layers.ATTRIBUTION,
     }
     return report

@@ -29,6 +29,7 @@ def test_stats_json_keys():
     assert d["zone_km2"] == pytest.approx(sum(d["zone_km2_by_side"].values()), abs=0.2)
     assert d["population"]["low"] <= d["population"]["estimate"] <= d["population"]["high"]
     assert isinstance(d["population"]["settlements"], list)
+    assert all(t["population"] is None or t["population"] > 0 for t in d["population"]["settlements"])
 
 
 def test_stats_proposal_sets_width():

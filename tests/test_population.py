@@ -75,3 +75,13 @@ def test_zaporizhzhia_npp_inside_25km_not_inside_4km(front):
     z4 = stats.infrastructure_inside(front, zones.make_zone(front, 4, 0.5))
     assert "Zaporozhye" in set(z25["plant"]) and "Zaporozhye" not in set(z4["plant"])
     assert z25.set_index("plant").loc["Zaporozhye", "side"] == "occupied"
+
+
+def test_unknown_populations_are_not_zero_and_sort_last(front):
+    """257 GeoNames places carry population 0 (unknown): listed, but as NaN and last."""
+    towns = stats.towns_inside(front, zones.make_zone(front, 25, 0.5))
+    unknown = towns["population"].isna()
+    assert unknown.any() and not (towns["population"] == 0).any()
+    assert unknown.to_numpy()[unknown.argmax():].all()  # once unknown, unknown to the end
+    known = towns.loc[~unknown, "population"].to_numpy()
+    assert (known[:-1] >= known[1:]).all()
