@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+import geopandas as gpd
 import shapely
 
 from gis import GisError, crs, export, layers, monitoring, stats, zones
@@ -123,8 +124,6 @@ def base_layer(name: str, date: str | None):
     """A base layer as a lon/lat GeoDataFrame."""
     if name == "frontline":
         f = layers.front(layers.check_date(date))
-        import geopandas as gpd
-
         return gpd.GeoDataFrame({"date": [f.date], "length_km": [round(float(crs.length_km(f.frontline)), 1)]},
                                 geometry=[crs.to_wgs84(f.frontline)], crs="EPSG:4326")
     if name == "occupied":

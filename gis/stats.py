@@ -16,7 +16,7 @@ from gis.population import PopulationEstimate, PopulationIndex, settlements_insi
 from gis.zones import Zone
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=1)
 def oblasts_metric() -> np.ndarray:
     """Oblast polygons in METRIC_CRS, in ``layers.oblasts()`` order."""
     return crs.to_metric(layers.oblasts().geometry.values)
