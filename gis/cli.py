@@ -127,7 +127,7 @@ def base_layer(name: str, date: str | None):
         return gpd.GeoDataFrame({"date": [f.date], "length_km": [round(float(crs.length_km(f.frontline)), 1)]},
                                 geometry=[crs.to_wgs84(f.frontline)], crs="EPSG:4326")
     if name == "occupied":
-        return layers.occupied(date)
+        return layers.occupied(date)[["date", "source", "geometry"]]
     return getattr(layers, name)()
 
 

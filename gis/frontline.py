@@ -1,13 +1,23 @@
 """Derive the frontline and the two sides from an occupied-territory polygon.
 
-The raw DeepStateMap polygon does not follow Ukraine's coast and has tiny
-holes, so "Ukraine minus occupied" has hundreds of slivers. We therefore:
+The raw DeepStateMap polygon does not follow Ukraine's coast, has tiny holes
+and gaps between its pieces, and leaves rivers and reservoirs out even where
+both banks are occupied. Taken naively, "Ukraine minus occupied" then draws a
+front along water and gaps deep behind Russian lines. We therefore:
 
 1. clip the occupied polygon to Ukraine's land (``occupied``);
-2. take the Ukrainian-controlled side as the *largest connected* part of
-   Ukraine minus occupied (``controlled``); slivers and coastal pockets cut off
-   from it count with the occupied side (``occupied_side`` = Ukraine - controlled);
-3. the frontline is the boundary of ``controlled`` minus everything within
+2. add to it, *for tracing the line only* (``line_fill``):
+   * gaps narrower than 2 x ``GAP_CLOSE_M`` (1 km) between occupied pieces
+     (a morphological closing), and
+   * water between occupied banks: the parts of a wider closing
+     (2 x ``WATER_CLOSE_M``, 15 km) that are mostly water according to the
+     OpenStreetMap water mask (the lower Kakhovka reservoir and the Dnipro
+     below it in 2022, channels behind delta islands); land is never filled
+     by this step, so Ukrainian-held salients stay;
+3. take the Ukrainian-controlled side as the *largest connected* part of
+   Ukraine minus (occupied + fill) (``controlled``); everything else counts
+   with the occupied side (``occupied_side`` = Ukraine - controlled);
+4. the frontline is the boundary of ``controlled`` minus everything within
    ``BORDER_TOLERANCE_M`` of Ukraine's own outline (international border, coast).
 
 All geometry here is in ``gis.crs.METRIC_CRS`` (metres).
@@ -38,6 +48,7 @@ class Sides:
     occupied_side: BaseGeometry  # Ukraine minus the main controlled territory
     controlled: BaseGeometry  # main Ukrainian-controlled territory
     frontline: BaseGeometry  # MultiLineString
+    fill: BaseGeometry = shapely.Polygon()  # gaps and water counted as occupied for the line only
 
 
 def clean_polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -54,12 +65,55 @@ def border_band(ukraine: BaseGeometry) -> BaseGeometry:
     return band
 
 
-def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry) -> Sides:
-    """Split Ukraine (metric) by an occupied polygon (metric) and trace the front."""
+# Gaps between occupied pieces narrower than twice this count as occupied (m).
+GAP_CLOSE_M = 500.0
+# Water between occupied banks up to twice this wide counts as occupied (m).
+WATER_CLOSE_M = 7500.0
+# A filled pocket is treated as water when at least this share of it is water.
+WATER_SHARE_MIN = 0.5
+# Occupied outline simplified before the wide closing (m): it only selects pockets.
+WATER_CLOSE_SIMPLIFY_M = 200.0
+_MIN_POCKET_M2 = 1e4
+
+
+def _closing(geom: BaseGeometry, distance_m: float) -> BaseGeometry:
+    """Morphological closing: fills gaps and notches narrower than 2 x ``distance_m``."""
+    grown = shapely.buffer(geom, distance_m, quad_segs=8)
+    return shapely.buffer(grown, -distance_m, quad_segs=8)
+
+
+def line_fill(occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeometry | None) -> BaseGeometry:
+    """What the line treats as occupied besides ``occupied`` itself (metric polygons).
+
+    Gaps under 1 km between occupied pieces, and pockets up to 15 km wide
+    between occupied banks that are at least half water (if a water mask is given).
+    """
+    gaps = shapely.difference(shapely.intersection(_closing(occupied, GAP_CLOSE_M), ukraine), occupied)
+    if water is None or water.is_empty:
+        return gaps
+    closed = shapely.union(occupied, gaps)
+    wide = _closing(shapely.simplify(closed, WATER_CLOSE_SIMPLIFY_M), WATER_CLOSE_M)
+    pockets = shapely.get_parts(shapely.difference(shapely.intersection(wide, ukraine), closed))
+    pockets = pockets[shapely.area(pockets) > _MIN_POCKET_M2]
+    if len(pockets):
+        water_share = shapely.area(shapely.intersection(pockets, water)) / shapely.area(pockets)
+        pockets = pockets[water_share >= WATER_SHARE_MIN]
+    return shapely.union_all([gaps, *pockets])
+
+
+def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeometry | None = None,
+                 fill: BaseGeometry | None = None) -> Sides:
+    """Split Ukraine (metric) by an occupied polygon (metric) and trace the front.
+
+    ``fill`` is the precomputed ``line_fill`` (shipped dates store it); without it,
+    it is computed here from ``water`` (the water mask, metric; None: gaps only).
+    """
     occ = shapely.intersection(clean_polygonal(occupied), ukraine)
     if occ.is_empty:
         raise GisError("The occupied-territory polygon does not overlap Ukraine.")
-    remainder = shapely.difference(ukraine, occ)
+    if fill is None:
+        fill = line_fill(occ, ukraine, water)
+    remainder = shapely.difference(ukraine, shapely.union(occ, fill))
     parts = shapely.get_parts(remainder)
     parts = parts[[p.geom_type == "Polygon" for p in parts]]
     if len(parts) == 0:
@@ -71,7 +125,7 @@ def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry) -> Sides:
     lines = [g for g in shapely.get_parts(front) if g.length >= MIN_PIECE_M]
     if not lines:
         raise GisError("No frontline found: the occupied area does not touch controlled territory.")
-    return Sides(occ, occupied_side, controlled, shapely.MultiLineString(lines))
+    return Sides(occ, occupied_side, controlled, shapely.MultiLineString(lines), fill)
 
 
 # Line simplification before buffering (m): a jagged line buffers 100x slower,
@@ -134,5 +188,46 @@ def custom_front(base: Front, line_m: BaseGeometry, label: str = "custom line") 
     if not lines:
         raise GisError("The custom frontline has no non-empty LineString.")
     line = shapely.MultiLineString(lines)
-    sides = Sides(base.sides.occupied, base.sides.occupied_side, base.sides.controlled, line)
+    sides = Sides(base.sides.occupied, base.sides.occupied_side, base.sides.controlled, line, base.sides.fill)
     return Front(base.date, label, sides, base.ukraine, shapely.simplify(line, BUFFER_SIMPLIFY_M))
+
+
+# The line audit: probes this far (km) to each side of the line, every AUDIT_STEP_M.
+AUDIT_PROBES_KM = (0.25, 0.5, 1.0)
+AUDIT_STEP_M = 500.0
+
+
+@dataclass(frozen=True)
+class LineAudit:
+    """What a derived line looks like: length (km), pieces, and the share (%) of it that has
+    occupied land within 1 km on *both* sides, i.e. runs behind Russian lines (water, gaps)."""
+
+    length_km: float
+    pieces: int
+    both_sides_occupied_pct: float
+
+
+def audit_line(sides: Sides) -> LineAudit:
+    """Probe the frontline of ``sides`` every AUDIT_STEP_M to both sides (see LineAudit)."""
+    from gis import crs
+
+    line = sides.frontline
+    parts = shapely.get_parts(line)
+    dist = [np.arange(AUDIT_STEP_M / 2, p.length, AUDIT_STEP_M) for p in parts]
+    owner = np.repeat(parts, [len(d) for d in dist])
+    d = np.concatenate(dist)
+    a = shapely.get_coordinates(shapely.line_interpolate_point(owner, np.maximum(d - 10, 0)))
+    b = shapely.get_coordinates(shapely.line_interpolate_point(owner, d + 10))
+    mid = shapely.get_coordinates(shapely.line_interpolate_point(owner, d))
+    t = b - a
+    normal = np.column_stack([-t[:, 1], t[:, 0]]) / np.maximum(np.hypot(*t.T), 1e-9)[:, None]
+    occ = sides.occupied
+    shapely.prepare(occ)
+    hit = {}
+    for sign in (1, -1):
+        hit[sign] = np.zeros(len(d), bool)
+        for km in AUDIT_PROBES_KM:
+            q = mid + sign * km * 1000 * normal
+            hit[sign] |= shapely.contains_xy(occ, q[:, 0], q[:, 1])
+    both = hit[1] & hit[-1]
+    return LineAudit(round(float(crs.length_km(line)), 1), len(parts), round(100 * float(both.mean()), 2) if len(d) else 0.0)

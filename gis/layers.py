@@ -55,6 +55,23 @@ def infrastructure() -> gpd.GeoDataFrame:
     return _read("infrastructure.parquet")
 
 
+def water() -> gpd.GeoDataFrame:
+    """OpenStreetMap water areas inside Ukraine (lakes, reservoirs, river areas of 0.1 km2+)."""
+    return _read("water.parquet")
+
+
+@lru_cache(maxsize=1)
+def water_metric():
+    """The water mask as one METRIC_CRS geometry (m), prepared."""
+    import shapely
+
+    from gis import crs
+
+    geom = crs.to_metric(shapely.union_all(water().geometry.values))
+    shapely.prepare(geom)
+    return geom
+
+
 def korea_dmz() -> gpd.GeoDataFrame:
     """The Korean DMZ edges and Military Demarcation Line (reference)."""
     return _read("korea_dmz.parquet")
@@ -156,7 +173,12 @@ def front(date: str | None = None):
     date = check_date(date)
     row = occupied(date).iloc[0]
     ua = ukraine_metric()
-    return make_front(date, row["source"], derive_sides(crs.to_metric(row.geometry), ua), ua)
+    fill = row.get("line_fill")
+    if fill is None or (isinstance(fill, float) and fill != fill):  # snapshot without a stored fill
+        sides = derive_sides(crs.to_metric(row.geometry), ua, water=water_metric())
+    else:
+        sides = derive_sides(crs.to_metric(row.geometry), ua, fill=crs.to_metric(fill))
+    return make_front(date, row["source"], sides, ua)
 
 
 USER_SOURCE = "user-added snapshot"

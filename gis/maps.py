@@ -82,7 +82,7 @@ def basemap_geojson() -> dict:
     obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, OBLAST_SIMPLIFY_M)), crs="EPSG:4326")
     towns = layers.settlements()
     towns = towns[towns.population >= 100_000]
-    towns = towns.assign(label=[f"{p:,} people (GeoNames)" for p in towns.population])[["name", "label", "geometry"]]
+    towns = towns.assign(label=[f"{p:,.0f} people (2022)" for p in towns.population])[["name", "label", "geometry"]]
     return {"oblasts": obl_s.__geo_interface__, "towns": towns.__geo_interface__}
 
 
@@ -90,7 +90,8 @@ def basemap_geojson() -> dict:
 def infrastructure_geojson() -> dict:
     """Nuclear plants as GeoJSON points with a tooltip label."""
     infra = layers.infrastructure()
-    labels = [f"{r.plant} NPP: {r.reactors} reactors, {r.capacity_mw:,} MW ({r.status})" for r in infra.itertuples()]
+    infra = infra[infra.kind == "nuclear power plant"]
+    labels = [f"{r.name}: {r.detail}" for r in infra.itertuples()]
     return gpd.GeoDataFrame({"label": labels}, geometry=infra.geometry.values, crs="EPSG:4326").__geo_interface__
 
 
@@ -164,8 +165,9 @@ MAX_TOWN_MARKERS = 300
 
 def towns_geojson(towns: pd.DataFrame) -> dict:
     """Settlements inside a zone as GeoJSON points with a tooltip label."""
-    labels = [f"{r.name}: {f'{r.population:,.0f} people' if r.population == r.population else 'population unknown'}, "
-              f"{r.km_to_line} km from the line ({r.side.replace('_', ' ')} side)" for r in towns.itertuples()]
+    from gis.stats import town_phrase
+
+    labels = [f"{town_phrase(r)}, {'occupied' if r.side == 'occupied' else 'Ukrainian-controlled'} side" for r in towns.itertuples()]
     feats = [{"type": "Feature", "properties": {"label": lab}, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
              for lab, lon, lat in zip(labels, towns["lon"], towns["lat"])]
     return {"type": "FeatureCollection", "features": feats}

@@ -12,7 +12,7 @@ import shapely
 
 from gis import crs, layers
 from gis.frontline import Front
-from gis.population import PopulationEstimate, PopulationIndex, settlements_inside, settlements_table
+from gis.population import PopulationEstimate, PopulationIndex, distance_range_text
 from gis.zones import Zone
 
 
@@ -48,8 +48,9 @@ def occupied_summary(date: str) -> dict:
 
 
 def population_index_for(front: Front) -> PopulationIndex:
-    """The population precompute (about 0.5 s) for any Front, shipped or custom."""
-    return PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side)
+    """The population and settlement precompute (about 0.5 s) for any Front, shipped or custom."""
+    return PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side,
+                           layers.settlements())
 
 
 @lru_cache(maxsize=16)
@@ -58,22 +59,27 @@ def population_index(date: str) -> PopulationIndex:
     return population_index_for(layers.front(date))
 
 
-def towns_inside(front: Front, zone: Zone) -> pd.DataFrame:
-    """GeoNames settlements inside a width/split zone, largest first."""
-    return settlements_inside(layers.settlements(), front.frontline_simple, front.sides.occupied_side,
-                              zone.ru_depth_km, zone.ua_depth_km)
+def towns_inside(front: Front, zone: Zone, index: PopulationIndex | None = None) -> pd.DataFrame:
+    """Settlements with any part inside a zone, most people inside first (see PopulationIndex.towns_table)."""
+    index = index or population_index(front.date)
+    if is_custom(zone):
+        return index.towns_in_polygon(shapely.union(zone.occupied, zone.controlled))
+    return index.towns(zone.ru_depth_km, zone.ua_depth_km)
 
 
 def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
-    """Listed infrastructure (nuclear plants) inside the zone, with side and km to the line."""
+    """Listed infrastructure (nuclear plants, airports) inside the zone: name, kind, detail,
+    side, km_to_line (km), lon, lat; plants first, then by distance to the line."""
     infra = layers.infrastructure()
     pts = crs.to_metric(infra.geometry.values)
     in_occ = shapely.intersects(zone.occupied, pts)
-    in_ctl = shapely.intersects(zone.controlled, pts)
-    out = infra.loc[in_occ | in_ctl, ["plant", "kind", "reactors", "capacity_mw"]].copy()
-    out["side"] = np.where(in_occ[in_occ | in_ctl], "occupied", "ukraine_controlled")
-    out["km_to_line"] = np.round(shapely.distance(pts[in_occ | in_ctl], front.frontline) / 1000, 1)
-    return out.reset_index(drop=True)
+    inside = in_occ | shapely.intersects(zone.controlled, pts)
+    out = infra.loc[inside, ["name", "kind", "detail"]].copy()
+    out["side"] = np.where(in_occ[inside], "occupied", "ukraine_controlled")
+    out["km_to_line"] = np.round(shapely.distance(pts[inside], front.frontline) / 1000, 1)
+    out["lon"], out["lat"] = infra.geometry.x[inside].to_numpy(), infra.geometry.y[inside].to_numpy()
+    out["order"] = out.kind != "nuclear power plant"
+    return out.sort_values(["order", "km_to_line"]).drop(columns="order").reset_index(drop=True)
 
 
 def is_custom(zone: Zone) -> bool:
@@ -81,23 +87,12 @@ def is_custom(zone: Zone) -> bool:
     return not math.isfinite(zone.width_km)
 
 
-def towns_in_polygon(front: Front, zone: Zone) -> pd.DataFrame:
-    """GeoNames settlements inside an arbitrary zone polygon, largest first."""
-    settlements = layers.settlements()
-    pts = crs.to_metric(settlements.geometry.values)
-    in_occ = shapely.intersects(zone.occupied, pts)
-    in_any = in_occ | shapely.intersects(zone.controlled, pts)
-    km = np.full(len(pts), np.nan)
-    km[in_any] = shapely.distance(pts[in_any], front.frontline_simple) / 1000
-    return settlements_table(settlements, in_any, in_occ, km)
-
-
 @dataclass(frozen=True)
 class ZoneAnalysis:
     """What a zone means on the ground: people (pre-war), towns, infrastructure."""
 
     population: PopulationEstimate
-    towns: pd.DataFrame  # name, population, side, km_to_line, iso, lon, lat
+    towns: pd.DataFrame  # name, population, share_inside, people_inside, side, km_to_line, km_min, km_max, iso, ...
     infrastructure: pd.DataFrame  # plant, kind, reactors, capacity_mw, side, km_to_line
 
 
@@ -105,11 +100,9 @@ def analyse(front: Front, zone: Zone, index: PopulationIndex) -> ZoneAnalysis:
     """Population, towns and infrastructure for a width/split zone or a custom polygon."""
     if is_custom(zone):
         pop = index.estimate_mask(index.inside_polygon(shapely.union(zone.occupied, zone.controlled)))
-        towns = towns_in_polygon(front, zone)
     else:
         pop = index.estimate(zone.ru_depth_km, zone.ua_depth_km)
-        towns = towns_inside(front, zone)
-    return ZoneAnalysis(pop, towns, infrastructure_inside(front, zone))
+    return ZoneAnalysis(pop, towns_inside(front, zone, index), infrastructure_inside(front, zone))
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -145,10 +138,19 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
     return report
 
 
-def towns_near_line(front: Front, side: str = "ukraine_controlled", max_km: float = 30.0, n: int = 3) -> pd.DataFrame:
-    """The ``n`` largest settlements on ``side`` within ``max_km`` of the line (GeoNames)."""
-    towns = settlements_inside(layers.settlements(), front.frontline_simple, front.sides.occupied_side, max_km, max_km)
-    return towns[towns.side == side].head(n).reset_index(drop=True)
+def towns_near_line(front: Front, side: str = "ukraine_controlled", max_km: float = 50.0, n: int = 5,
+                    index: PopulationIndex | None = None) -> pd.DataFrame:
+    """The ``n`` largest settlements whose centre lies on ``side`` within ``max_km`` of the line."""
+    towns = (index or population_index(front.date)).towns(max_km, max_km)
+    near = towns[(towns.side == side) & (towns.km_to_line <= max_km)]
+    return near.sort_values("population", ascending=False).head(n).reset_index(drop=True)
+
+
+def town_phrase(r) -> str:
+    """'Kherson (305,239 people, 41 % inside, 2.1–9 km from the line)' for a towns-table row."""
+    people = f"{r.population:,.0f} people" if r.population == r.population else "population unknown"
+    share = "" if r.share_inside >= 0.995 else f", {r.share_inside:.0%} inside"
+    return f"{r.name} ({people}{share}, {distance_range_text(r.km_min, r.km_max)} from the line)"
 
 
 def summary_sentence(label: str, zone: Zone, analysis: ZoneAnalysis, key_towns: pd.DataFrame) -> str:
@@ -159,15 +161,17 @@ def summary_sentence(label: str, zone: Zone, analysis: ZoneAnalysis, key_towns: 
              f"over {zone.area_km2:,.0f} km² holding about {pop.estimate / 1e3:,.0f} thousand pre-war residents "
              f"({pop.low / 1e3:,.0f}–{pop.high / 1e3:,.0f} thousand) in {len(towns):,} settlements"]
     if len(towns):
-        parts[-1] += ", the largest " + ", ".join(towns["name"].head(3))
+        largest = towns.sort_values("population", ascending=False).head(3)
+        parts[-1] += ", the largest " + ", ".join(town_phrase(r) for r in largest.itertuples())
     parts[-1] += "."
     if len(key_towns):
         dist = ", ".join(f"{r.name} {r.km_to_line + zone.ru_depth_km:.0f} km" for r in key_towns.itertuples())
-        parts.append(f"Russian forces would then be at least this far from the main Ukrainian-held towns near the line: {dist}.")
+        parts.append(f"Russian forces would then be at least this far from the centres of the main Ukrainian-held towns "
+                     f"near the line: {dist}.")
     infra = analysis.infrastructure
     if len(infra):
-        parts.append("It puts " + ", ".join(f"the {r.plant} nuclear plant ({r.side.replace('_', ' ')} side)" for r in infra.itertuples())
-                     + " inside the zone.")
+        parts.append("It puts " + ", ".join(f"{r.name} ({r.side.replace('_', ' ')} side, {r.km_to_line:g} km from the line)"
+                                            for r in infra.itertuples()) + " inside the zone.")
     else:
-        parts.append("No nuclear plant lies inside it.")
+        parts.append("No listed nuclear plant or airport lies inside it.")
     return " ".join(parts)

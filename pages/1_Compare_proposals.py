@@ -57,12 +57,15 @@ with left:
 with right:
     def row(z, a):
         p = a.population
-        znpp = "yes" if "Zaporozhye" in set(a.infrastructure["plant"]) else "no"
+        znpp = "yes" if "Zaporizhzhia NPP" in set(a.infrastructure["name"]) else "no"
+        airports = a.infrastructure[a.infrastructure.kind != "nuclear power plant"]
         return {"width (km)": f"{z.width_km:g}", "pull-back, occupied side (km)": f"{z.ru_depth_km:g}",
                 "pull-back, Ukrainian side (km)": f"{z.ua_depth_km:g}", "area, occupied side (km²)": f"{z.area_km2_occupied:,.0f}",
                 "area, Ukrainian side (km²)": f"{z.area_km2_controlled:,.0f}", "area, total (km²)": f"{z.area_km2:,.0f}",
                 "people (estimate)": f"{p.estimate:,.0f}", "people (range)": f"{p.low:,.0f} – {p.high:,.0f}",
                 "settlements inside": f"{len(a.towns):,}", "Zaporizhzhia NPP inside": znpp,
+                "airports and air bases inside": f"{len(airports)}" + (f" ({', '.join(airports['name'].head(4))}"
+                                                                      + (", …)" if len(airports) > 4 else ")") if len(airports) else ""),
                 "camera posts to watch the whole zone": f"{monitoring.posts_for_area(z.area_km2, monitoring.SENSORS['camera'].range_km):,}",
                 "radar posts to watch the whole zone": f"{monitoring.posts_for_area(z.area_km2, monitoring.SENSORS['radar_people'].range_km):,}"}
     table = pd.DataFrame({"A: " + label_a: row(za, aa), "B: " + label_b: row(zb, ab)})

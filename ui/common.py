@@ -103,6 +103,44 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
     return stats.occupied_by_oblast(date)
 
 
+SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}
+
+
+def side_label(side: str) -> str:
+    """'ukraine_controlled' -> 'Ukrainian-controlled' (readers never see internal identifiers)."""
+    return SIDE_LABELS.get(side, side)
+
+
+TOWNS_COLUMNS = {
+    "settlement": st.column_config.TextColumn("settlement", width="medium"),
+    "people (2022)": st.column_config.NumberColumn("people (2022)", format="localized",
+                                                   help="The whole settlement's population: 2022 official (State Statistics) for "
+                                                        "hromada centres, GeoNames otherwise."),
+    "% inside": st.column_config.ProgressColumn("% inside", format="%.0f%%", min_value=0, max_value=100,
+                                                help="Share of the settlement's extent (and people) inside the zone."),
+    "km from line": st.column_config.TextColumn("km from line", help="Nearest and farthest part of the settlement."),
+}
+
+
+def towns_table(towns: pd.DataFrame) -> pd.DataFrame:
+    """The towns table as readers see it: name, people, % inside, side, distance range, oblast."""
+    from gis.population import distance_range_text
+
+    oblast = towns["iso"].map(layers.oblasts().set_index("iso")["name_en"])
+    return pd.DataFrame({
+        "settlement": towns["name"], "people (2022)": towns["population"],
+        "% inside": (100 * towns["share_inside"]).round(0), "side": towns["side"].map(side_label),
+        "km from line": [distance_range_text(a, b) for a, b in zip(towns["km_min"], towns["km_max"])],
+        "oblast": oblast,
+    })
+
+
+def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
+    """Infrastructure inside a zone as readers see it."""
+    return pd.DataFrame({"name": infra["name"], "kind": infra["kind"], "side": infra["side"].map(side_label),
+                         "km from line": infra["km_to_line"]})
+
+
 def fmt_people(n: float) -> str:
     """1,234,567 -> '1.23 M'; 12,345 -> '12,300'."""
     if n >= 1e6:
