@@ -91,7 +91,7 @@ with right:
                                 "km_to_line": st.column_config.NumberColumn("km to line", format="%.1f")})
     by_obl = pd.DataFrame(pop["by_oblast"].items(), columns=["iso", "people_in_zone"])
     obl = c.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
-    obl["oblast"] = obl["iso"].map(layers.oblasts().set_index("iso")["name_en"])
+    obl["oblast"] = obl["iso"].map(c.oblast_names())
     st.subheader("Oblasts affected")
     st.dataframe(obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values("people_in_zone", ascending=False),
                  hide_index=True, column_config={

@@ -117,6 +117,12 @@ def occupied_summary(date: str) -> dict:
     return stats.occupied_summary(date)
 
 
+@st.cache_resource(show_spinner=False)
+def oblast_names() -> dict[str, str]:
+    """Oblast ISO code -> English name."""
+    return dict(zip(layers.oblasts()["iso"], layers.oblasts()["name_en"]))
+
+
 @st.cache_data(show_spinner=False)
 def occupied_by_oblast(date: str) -> pd.DataFrame:
     return stats.occupied_by_oblast(date)
