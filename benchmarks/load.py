@@ -1,13 +1,14 @@
-"""Load test: `python -m benchmarks.load [--sessions 1 5 20 50] [--moves 6] [--proxy 1 2]`.
+"""Load test: `python -m benchmarks.load [--sessions 1 5 20 50] [--moves 6] [--proxy 1 2] [--think S]`.
 
 Starts the app (or, with --proxy P, P app processes behind nginx: deploy/start.py),
 opens N concurrent browser sessions (headless Chromium pages, each its own
 context, i.e. its own Streamlit session) and has each move the width slider
-several times. Reports per N: errors, sessions lost (error, reconnect or slider
-state lost), per-move latency from key press to the numbers updated and to the
-page idle again (median, p95), slider-move throughput, server CPU per move and
-memory (summed over the app processes) and, through the proxy, sessions that
-changed process (must be 0).
+several times, at once or --think S seconds apart. Reports per N: errors,
+sessions lost (error, reconnect or slider state lost), per-move latency from key
+press to the numbers updated and to the page idle again (median, p95),
+slider-move throughput, CPU per move of the app processes and of the test's own
+browsers, server memory (summed over the app processes) and, through the proxy,
+sessions that changed process (must be 0).
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ import argparse
 import asyncio
 import contextlib
 import json
-import statistics
+import random
 import time
 
 import numpy as np
 from playwright.async_api import async_playwright
 
-from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, cpu_seconds, free_port, rss_mb, running_app
+from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, client_cpu_seconds, cpu_seconds, free_port, rss_mb,
+                                running_app)
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 METRIC_SHOWS = "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes(v))"
 
 
-async def _session(browser, url: str, idx: int, moves: int) -> dict:
-    """One user: open the Explorer, wait for the map, move the slider ``moves`` times."""
+async def _session(browser, url: str, idx: int, moves: int, think_s: float = 0.0) -> dict:
+    """One user: open the Explorer, wait for the map, move the slider ``moves`` times,
+    pausing ``think_s`` seconds after each move (reading the numbers)."""
     ctx = await browser.new_context(viewport={"width": 1200, "height": 900})
     page = await ctx.new_page()
     page.set_default_timeout(180_000)  # many sessions share 2 cores with the server: be patient, then report
@@ -54,6 +57,8 @@ async def _session(browser, url: str, idx: int, moves: int) -> dict:
             await page.wait_for_selector(IDLE, timeout=180_000)
             out["idle_s"].append(time.perf_counter() - t0)
             out["t_last"] = time.perf_counter()
+            if think_s and i < moves - 1:
+                await asyncio.sleep(think_s * (0.5 + random.random()))  # 0.5-1.5 x think_s: users are not in step
         if await page.locator("[data-testid=stException]").count():
             out["errors"].append("exception shown on the page")
         expected = start_w + 0.5 * sum(1 if i % 3 != 2 else -1 for i in range(moves))
@@ -69,14 +74,15 @@ async def _session(browser, url: str, idx: int, moves: int) -> dict:
     return out
 
 
-async def _run(url: str, pids: list[int], n: int, moves: int) -> tuple[dict, list[dict]]:
+async def _run(url: str, pids: list[int], n: int, moves: int, servers: set[int], think_s: float) -> tuple[dict, list[dict]]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        before, cpu0 = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids))
+        before, cpu0, client0 = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids)), client_cpu_seconds(servers)
         t0 = time.perf_counter()
-        results = await asyncio.gather(*[_session(browser, url, i, moves) for i in range(n)])
+        results = await asyncio.gather(*[_session(browser, url, i, moves, think_s) for i in range(n)])
         wall = time.perf_counter() - t0
         after, cpu = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids)) - cpu0
+        client = client_cpu_seconds(servers) - client0  # the browsers' pages are closed (reaped) by now
         await browser.close()
     idle = [x for r in results for x in r["idle_s"]]
     numbers = [x for r in results for x in r["numbers_s"]]
@@ -91,30 +97,32 @@ async def _run(url: str, pids: list[int], n: int, moves: int) -> tuple[dict, lis
             "moves_per_s": round(len(idle) / span, 2) if span == span and span > 0 else None,
             "wall_s": round(wall, 1), "server_cpu_s": round(cpu, 1),
             "server_cpu_per_move_s": round(cpu / max(1, len(idle)), 3),
+            "browsers_cpu_s": round(client, 1), "browsers_cpu_per_move_s": round(client / max(1, len(idle)), 3),
             "server_rss_before_mb": round(before), "server_rss_after_mb": round(after)}, results
 
 
 @contextlib.contextmanager
 def _server(processes: int | None):
-    """(url, app process ids, deployment or None): one app process, or ``processes`` behind nginx."""
+    """(url, app process ids, deployment or None, server process ids): one app process, or ``processes`` behind nginx."""
     if processes is None:
         with running_app() as url:
-            yield url, [url.pid], None
+            yield url, [url.pid], None, {url.pid}
     else:
         from deploy.start import running
 
         with running(processes, free_port(), backend_port=free_port()) as dep:
-            yield dep.url, list(dep.pids.values()), dep
+            yield dep.url, list(dep.pids.values()), dep, {*dep.pids.values(), dep.nginx.pid}
 
 
-def run(sessions: list[int], moves: int, processes: int | None = None) -> list[dict]:
+def run(sessions: list[int], moves: int, processes: int | None = None, think_s: float = 0.0) -> list[dict]:
     """Run each N against one fresh server (or ``processes`` behind nginx); returns one report per N."""
     reports = []
-    with _server(processes) as (url, pids, dep):
+    with _server(processes) as (url, pids, dep, servers):
         for n in sessions:
-            report, results = asyncio.run(_run(url, pids, n, moves))
+            report, results = asyncio.run(_run(url, pids, n, moves, servers, think_s))
             report["processes"] = processes or 1
             report["via"] = "nginx" if dep else "direct"
+            report["think_s"] = think_s
             if dep:  # which process served each session's requests (access log)
                 log = dep.requests()
                 ups = [{r["upstream"] for r in log if r["key"] == s["key"]} for s in results if s["key"]]
@@ -127,12 +135,12 @@ def run(sessions: list[int], moves: int, processes: int | None = None) -> list[d
 
 def table(reports: list[dict]) -> str:
     lines = [f"{'via':>8} {'proc':>4} {'N':>3} {'moves':>5} {'err':>3} {'lost':>4} {'idle med/p95 s':>15} "
-             f"{'numbers med/p95 s':>18} {'moves/s':>7} {'CPU/move s':>10} {'RSS MB':>12} {'switched':>8}"]
+             f"{'numbers med/p95 s':>18} {'moves/s':>7} {'CPU/move s':>10} {'browsers':>8} {'RSS MB':>12} {'switched':>8}"]
     for r in reports:
         lines.append(f"{r['via']:>8} {r['processes']:>4} {r['sessions']:>3} {r['moves']:>5} {len(r['errors']):>3} "
                      f"{r['sessions_lost']:>4} {str(r['move_median_s']) + ' / ' + str(r['move_p95_s']):>15} "
                      f"{str(r['numbers_median_s']) + ' / ' + str(r['numbers_p95_s']):>18} {r['moves_per_s']!s:>7} "
-                     f"{r['server_cpu_per_move_s']:>10} {r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<6} "
+                     f"{r['server_cpu_per_move_s']:>10} {r['browsers_cpu_per_move_s']:>8} {r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<6} "
                      f"{r.get('sessions_changed_process', '-')!s:>8}")
     return "\n".join(lines)
 
@@ -143,11 +151,13 @@ def main(argv=None) -> None:
     ap.add_argument("--moves", type=int, default=6)
     ap.add_argument("--proxy", type=int, nargs="+", default=None, metavar="P",
                     help="run through nginx with P app processes (each P in turn, e.g. --proxy 1 2)")
+    ap.add_argument("--think", type=float, default=0.0, metavar="S",
+                    help="each session pauses 0.5-1.5 x S seconds between moves (default 0: move again at once)")
     ap.add_argument("--json", default=None, help="write the reports here too")
     args = ap.parse_args(argv)
     reports = []
     for processes in args.proxy or [None]:
-        reports += run(args.sessions, args.moves, processes)
+        reports += run(args.sessions, args.moves, processes, args.think)
     print(json.dumps(reports, indent=2))
     print(table(reports))
     if args.json:
