@@ -27,7 +27,7 @@ PARTS = [("map widget: st_folium (before) / ui.mapview.show (after)", ("st_foliu
          ("  of which: building the base map (folium objects)", ("base_map (",)),
          ("Jinja compiling templates (Environment.from_string)", ("from_string (",)),
          ("json.dumps", ("dumps (json/",)),
-         ("zone layer: maps.zone_layer + rendering it", ("zone_layer (",)),
+         ("zone layer: maps.zone_layer + rendering it", ("zone_layer (", "render_layer (")),
          ("population chart (Altair / Vega-Lite)", ("(altair/", "vega_charts.py")),
          ("tables (st.dataframe)", ("elements/arrow.py",)),
          ("zone + population + towns (gis)", ("make_zone (", "analyse (")),
