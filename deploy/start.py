@@ -29,7 +29,8 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 LOG_LINE = re.compile(r"key=(?P<key>\S+) upstream=(?P<upstream>\S+) status=(?P<status>\d+) \"(?P<request>[^\"]*)\"")
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float, log: Path) -> None:
+    """Wait until ``url`` answers its health check; on failure raise with the tail of ``log``."""
     deadline = time.time() + timeout_s
     while True:
         try:
@@ -37,8 +38,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
                 return
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
-                err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr and proc.poll() is not None else ""
-                raise RuntimeError(f"{url} did not start (exit code {proc.poll()}) {err}") from None
+                tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                raise RuntimeError(f"{url} did not start (exit code {proc.poll()}); {log}:\n{tail}") from None
             time.sleep(0.3)
 
 
@@ -66,9 +67,10 @@ class Deployment:
 
     def start_proxy(self) -> None:
         (self.run_dir / "nginx.conf").write_text(nginx_config(self.run_dir, self.listen, list(self.backends)))
-        self.nginx = subprocess.Popen([NGINX, "-e", "stderr", "-p", str(self.run_dir), "-c", str(self.run_dir / "nginx.conf")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _wait_healthy(self.url, self.nginx, 20)
+        log = self.run_dir / "error.log"
+        self.nginx = subprocess.Popen([NGINX, "-e", str(log), "-p", str(self.run_dir), "-c", str(self.run_dir / "nginx.conf")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_healthy(self.url, self.nginx, 20, log)
 
     def stop_proxy(self) -> None:
         if self.nginx and self.nginx.poll() is None:
@@ -117,12 +119,13 @@ def start(processes: int, port: int, host: str = "127.0.0.1", backend_port: int 
                      _owned_run_dir=owned)
     try:
         for p in range(first, first + processes):
-            backends[p] = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(p), "--server.address", "127.0.0.1",
-                 "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(run_dir / f"app-{p}.log", "ab") as log:  # the child keeps its own descriptor
+                backends[p] = subprocess.Popen(
+                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(p), "--server.address", "127.0.0.1",
+                     "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         for p, proc in backends.items():
-            _wait_healthy(f"http://127.0.0.1:{p}", proc, 90)
+            _wait_healthy(f"http://127.0.0.1:{p}", proc, 90, run_dir / f"app-{p}.log")
         dep.start_proxy()
     except BaseException:
         dep.stop()
@@ -146,7 +149,7 @@ def main(argv=None) -> None:
     ap.add_argument("--port", type=int, default=8080, help="nginx listens here")
     ap.add_argument("--host", default="0.0.0.0", help="nginx listen address (default: all interfaces)")
     ap.add_argument("--backend-port", type=int, default=None, help="first app process port (default: --port + 1)")
-    ap.add_argument("--run-dir", type=Path, default=None, help="nginx config, access log and temp files (default: a temp dir)")
+    ap.add_argument("--run-dir", type=Path, default=None, help="nginx config, logs and temp files (default: a temp dir)")
     args = ap.parse_args(argv)
     dep = start(args.processes, args.port, args.host, args.backend_port, args.run_dir)
     print(f"Frontline Freeze Explorer: {args.processes} app process(es) {sorted(dep.backends)} behind nginx on "
