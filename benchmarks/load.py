@@ -145,6 +145,21 @@ def table(reports: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def targets(reports: list[dict]) -> str:
+    """The issue-14 targets: 20 sessions median <= 1.5 s, p95 <= 3 s to page idle, no errors; 50 sessions no
+    errors and none lost; through nginx no errors and no session changing process."""
+    lines = []
+    for r in reports:
+        name = f"{r['via']}, {r['processes']} process(es), {r['sessions']} sessions"
+        checks = {"no errors": not r["errors"], "none lost": r["sessions_lost"] == 0}
+        if r["sessions"] == 20 and r["via"] == "direct" and not r.get("think_s"):
+            checks.update({"median <= 1.5 s": (r["move_median_s"] or 99) <= 1.5, "p95 <= 3 s": (r["move_p95_s"] or 99) <= 3})
+        if r["via"] == "nginx":
+            checks["each session on one process"] = r.get("sessions_changed_process") == 0
+        lines.append(f"{name}: " + ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in checks.items()))
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20, 50])
@@ -160,6 +175,7 @@ def main(argv=None) -> None:
         reports += run(args.sessions, args.moves, processes, args.think)
     print(json.dumps(reports, indent=2))
     print(table(reports))
+    print(targets(reports))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(reports, f, indent=2)

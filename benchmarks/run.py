@@ -26,6 +26,7 @@ DATE = "2026-08-22"
 WIDTHS = [float(w) for w in range(1, 51)]
 TARGETS = {"move_median_ms": 50, "move_p95_ms": 100, "pop_lookup_ms": 1, "pop_precompute_s": 3,
            "payload_bytes": 1_000_000, "payload_area_error_pct": 0.5, "cold_start_s": 8, "slider_redraw_s": 1.5, "server_cpu_per_move_ms": 60,
+           "server_cpu_per_move_cached_ms": 60,
            "naive_ratio": 10}
 
 
