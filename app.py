@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -73,8 +72,10 @@ st.caption(f"People: **{c.fmt_people(pop['estimate'])}** (range {c.fmt_people(po
 # --- map and tables -----------------------------------------------------------------------
 left, right = st.columns([5, 3])
 with left:
-    base = maps.base_map(date)
-    c.show_map(base, [maps.zone_layer(zone, analysis.towns, label)], key=f"explorer_map_{date}")
+    standard = not custom and front.source != "uploaded line"  # else an uploaded zone or line: not cached
+    layer = (c.zone_map_layer(date, width_km, split, label) if standard
+             else c.map_layer(maps.zone_layer(zone, analysis.towns, label)))
+    c.show_map(date, [layer], key=f"explorer_map_{date}")
 with right:
     infra = analysis.infrastructure
     plants = infra[infra.kind == "nuclear power plant"]
@@ -93,7 +94,7 @@ with right:
                  column_config=c.TOWNS_COLUMNS)
     by_obl = pd.DataFrame(pop["by_oblast"].items(), columns=["iso", "people_in_zone"])
     obl = c.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
-    obl["oblast"] = obl["iso"].map(layers.oblasts().set_index("iso")["name_en"])
+    obl["oblast"] = obl["iso"].map(c.oblast_names())
     st.subheader("Oblasts affected")
     st.dataframe(obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values("people_in_zone", ascending=False),
                  hide_index=True, column_config={
@@ -104,12 +105,7 @@ with right:
 # --- population vs width --------------------------------------------------------------------
 if not custom and front.source != "uploaded line":
     st.subheader("People inside the zone vs its width")
-    curve = c.population_curve(date, split)
-    band = alt.Chart(curve).mark_area(opacity=0.25).encode(
-        x=alt.X("width_km:Q", title="total zone width (km)"), y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
-    line = alt.Chart(curve).mark_line().encode(x="width_km:Q", y="estimate:Q", tooltip=["width_km", "estimate", "low", "high"])
-    rule = alt.Chart(pd.DataFrame({"w": [width_km]})).mark_rule(color="red").encode(x="w:Q")
-    st.altair_chart(band + line + rule, width="stretch")
+    st.vega_lite_chart(c.population_chart(date, split, width_km), width="stretch")
     st.caption("Line: estimate (mean of two methods); band: the range between them; red: current width.")
 
 # --- export ---------------------------------------------------------------------------------

@@ -119,3 +119,30 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time used so far by a process (s), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds of the process and of its exited, reaped children)."""
+    table, tick = {}, os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        table[int(stat.parent.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    return table
+
+
+def client_cpu_seconds(exclude: set[int]) -> float:
+    """CPU seconds used so far by this process's descendants (the Playwright driver and its Chromium)
+    other than the processes in ``exclude`` and theirs (the app servers, nginx)."""
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0.0, [p for p in children.get(os.getpid(), []) if p not in exclude]
+    while stack:
+        pid = stack.pop()
+        total += table[pid][1]
+        stack += [c for c in children.get(pid, []) if c not in exclude]
+    return total

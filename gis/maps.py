@@ -9,6 +9,7 @@ basemap. Online OpenStreetMap tiles are an optional layer only.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -112,34 +113,72 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326").__geo_interface__
 
 
-def base_map(date: str, height_px: int = 620, online_tiles: bool = True, legend: list | None = None) -> folium.Map:
-    """The static map of a date: basemap, occupied area, frontline, grey zone, NPPs, reference lines."""
+def base_map(date: str, height_px: int = 620, legend: list | None = None) -> folium.Map:
+    """The static map of a date: the ``BASE_LAYERS`` in order, a legend, the data credit; opens on the front."""
     m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
                    prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px, zoom_snap=0.25)
-    base = basemap_geojson()
-    folium.GeoJson(base["oblasts"], name="Basemap", style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0),
-                   control=False, interactive=False).add_to(m)
-    if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", show=False, overlay=True).add_to(m)
-    d = date_geojson(date)
-    folium.GeoJson(d["occupied"], name=f"Occupied territory ({date})", style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25),
-                   interactive=False).add_to(m)
-    folium.GeoJson(d["greyzone"], name="Grey zone (contested, 2025-08-03)", show=False,
-                   style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5)).add_to(m)
-    folium.GeoJson(d["pre2022"], name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
-                   style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False).add_to(m)
-    folium.GeoJson(d["frontline"], name=f"Frontline ({date})", style_function=_style(COLORS["frontline"], None, 2.2),
-                   tooltip=folium.GeoJsonTooltip(["name"], labels=False)).add_to(m)
-    folium.GeoJson(base["towns"], name="Cities (100k+)", marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
-                   style_function=_style(COLORS["town"], COLORS["town"], 1.0, 0.9),
-                   tooltip=folium.GeoJsonTooltip(["name", "label"], labels=False)).add_to(m)
-    folium.GeoJson(infrastructure_geojson(), name="Nuclear power plants", marker=folium.CircleMarker(radius=7, weight=2, fill=True),
-                   style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
-                   tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(m)
+    for make_layer in BASE_LAYERS:
+        make_layer(date).add_to(m)
     Legend(legend_html(legend or DEFAULT_LEGEND)).add_to(m)
-    m.fit_bounds(d["bounds"])  # open on the front, not on all of Ukraine
+    m.fit_bounds(date_geojson(date)["bounds"])  # open on the front, not on all of Ukraine
     Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
     return m
+
+
+# ---------------------------------------------------------------- the base map's layers, one builder each
+
+
+def oblasts_layer(date: str) -> folium.GeoJson:
+    """Ukraine's oblasts: the vector basemap (no tiles needed offline)."""
+    return folium.GeoJson(basemap_geojson()["oblasts"], name="Basemap", control=False, interactive=False,
+                          style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0))
+
+
+def osm_tiles_layer(date: str) -> folium.TileLayer:
+    """OpenStreetMap tiles, off by default: they load only online."""
+    return folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", show=False, overlay=True)
+
+
+def occupied_layer(date: str) -> folium.GeoJson:
+    return folium.GeoJson(date_geojson(date)["occupied"], name=f"Occupied territory ({date})", interactive=False,
+                          style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25))
+
+
+def greyzone_layer(date: str) -> folium.GeoJson:
+    return folium.GeoJson(date_geojson(date)["greyzone"], name="Grey zone (contested, 2025-08-03)", show=False,
+                          style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5))
+
+
+def pre2022_layer(date: str) -> folium.GeoJson:
+    return folium.GeoJson(date_geojson(date)["pre2022"], name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
+                          style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False)
+
+
+def frontline_layer(date: str) -> folium.GeoJson:
+    return folium.GeoJson(date_geojson(date)["frontline"], name=f"Frontline ({date})",
+                          style_function=_style(COLORS["frontline"], None, 2.2),
+                          tooltip=folium.GeoJsonTooltip(["name"], labels=False))
+
+
+def towns_layer(date: str) -> folium.GeoJson:
+    """Cities of 100,000+ (GeoNames) as dots with a tooltip."""
+    return folium.GeoJson(basemap_geojson()["towns"], name="Cities (100k+)", marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
+                          style_function=_style(COLORS["town"], COLORS["town"], 1.0, 0.9),
+                          tooltip=folium.GeoJsonTooltip(["name", "label"], labels=False))
+
+
+def npp_layer(date: str) -> folium.GeoJson:
+    return folium.GeoJson(infrastructure_geojson(), name="Nuclear power plants", marker=folium.CircleMarker(radius=7, weight=2, fill=True),
+                          style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
+                          tooltip=folium.GeoJsonTooltip(["label"], labels=False))
+
+
+# The base map's layers, bottom to top: each entry builds one folium layer (or FeatureGroup) for a date.
+# The pages render the base map once per date and page and reuse it (ui/common.base_map_for), so a
+# static layer added here is drawn on every map and costs nothing per slider move.
+BASE_LAYERS: list[Callable[[str], folium.map.Layer]] = [
+    oblasts_layer, osm_tiles_layer, occupied_layer, greyzone_layer, pre2022_layer, frontline_layer, towns_layer, npp_layer,
+]
 
 
 def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone",

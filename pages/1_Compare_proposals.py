@@ -47,13 +47,13 @@ added, removed = zones.zone_difference(front, zb, za), zones.zone_difference(fro
 
 left, right = st.columns([5, 3])
 with left:
-    groups = [maps.zone_layer(zb, None, f"B: {label_b}", colors=("#fdb863", "#92c5de")),
-              maps.zone_layer(za, None, f"A: {label_a}", colors=(maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]))]
+    groups = [c.zone_map_layer(date, w_b, s_b, f"B: {label_b}", with_towns=False, colors=("#fdb863", "#92c5de")),
+              c.zone_map_layer(date, w_a, s_a, f"A: {label_a}", with_towns=False)]
     legend = [("Frontline", maps.COLORS["frontline"], "line"),
               ("A, occupied side", maps.COLORS["zone_occupied"], "fill"), ("A, Ukrainian side", maps.COLORS["zone_controlled"], "fill"),
               ("B adds, occupied side", "#fdb863", "fill"), ("B adds, Ukrainian side", "#92c5de", "fill"),
               ("Nuclear power plant", maps.COLORS["npp"], "point")]
-    c.show_map(maps.base_map(date, legend=legend), groups, key=f"compare_map_{date}")
+    c.show_map(date, groups, key=f"compare_map_{date}", legend=legend)
 with right:
     def row(z, a):
         p = a.population

@@ -57,9 +57,10 @@ if mode.startswith("my own"):
         user_posts.clear()
     st.caption(f"{len(user_posts)} post(s) placed. Click on the map to add one.")
 
+coverage_args = (date, width_km, split, sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits,
+                 tuple(user_posts) if mode.startswith("my own") else ())
 try:
-    cov = c.get_coverage(date, width_km, split, sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits,
-                         tuple(user_posts) if mode.startswith("my own") else ())
+    cov = c.get_coverage(*coverage_args)
 except GisError as e:
     cov = None
     st.info(f"{e} Place posts to see their coverage." if mode.startswith("my own") else str(e))
@@ -77,8 +78,10 @@ if cov is not None:
 
 left, right = st.columns([5, 3])
 with left:
-    groups = [maps.zone_layer(zone, None, f"Zone {width_km:g} km")] + ([maps.coverage_layer(cov)] if cov is not None else [])
-    clicked = c.show_map(maps.base_map(date, legend=maps.MONITORING_LEGEND), groups, key=f"monitor_map_{date}",
+    groups = [c.zone_map_layer(date, width_km, split, f"Zone {width_km:g} km", with_towns=False)]
+    if cov is not None:
+        groups.append(c.coverage_map_layer(*coverage_args))
+    clicked = c.show_map(date, groups, key=f"monitor_map_{date}", legend=maps.MONITORING_LEGEND,
                          returned_objects=["last_clicked"] if mode.startswith("my own") else [])
     click = (clicked or {}).get("last_clicked")
     if mode.startswith("my own") and click and st.session_state.get("_last_click") != click:

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gis import layers, maps
+from gis import layers
 from gis.build_data import HISTORY_WIDTHS_KM
 from ui import common as c
 
@@ -50,6 +50,6 @@ m = st.columns(3)
 m[0].metric("Zone area", f"{zone.area_km2:,.0f} km²")
 m[1].metric("People inside (estimate)", c.fmt_people(analysis.population.estimate))
 m[2].metric("Occupied", f"{c.occupied_summary(chosen)['occupied_pct']:.1f} %")
-c.show_map(maps.base_map(chosen), [maps.zone_layer(zone, analysis.towns, f"Zone {width} km on {chosen}")], key=f"history_map_{chosen}")
+c.show_map(chosen, [c.zone_map_layer(chosen, float(width), 0.5, f"Zone {width} km on {chosen}")], key=f"history_map_{chosen}")
 st.dataframe(table.assign(date=table["date"].dt.strftime("%Y-%m-%d")), hide_index=True)
 c.csv_download("⬇️ History table (CSV)", lambda: hist, "frontline_history.csv", key="dl_hist")

@@ -10,14 +10,15 @@ import hashlib
 import math
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import shapely
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gis import GisError, crs, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.uploads import read_geojson_bytes
+from ui import mapview
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
@@ -88,6 +89,24 @@ def population_curve(date: str, split: float) -> pd.DataFrame:
     return get_population_index(date).curve(split)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _population_chart_spec(date: str, split: float) -> dict:
+    """People vs zone width (estimate line, range band) as a Vega-Lite spec, built once per date and split."""
+    curve = population_curve(date, split)
+    band = alt.Chart(curve).mark_area(opacity=0.25).encode(
+        x=alt.X("width_km:Q", title="total zone width (km)"), y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
+    line = alt.Chart(curve).mark_line().encode(x="width_km:Q", y="estimate:Q", tooltip=["width_km", "estimate", "low", "high"])
+    return (band + line).to_dict()
+
+
+def population_chart(date: str, split: float, width_km: float) -> dict:
+    """The population-vs-width chart with a red rule at ``width_km`` (only the rule is new per slider move)."""
+    spec = _population_chart_spec(date, split)
+    rule = {"mark": {"type": "rule", "color": "red"}, "data": {"values": [{"w": width_km}]},
+            "encoding": {"x": {"field": "w", "type": "quantitative"}}}
+    return {**spec, "layer": [*spec["layer"], rule]}
+
+
 @st.cache_data(show_spinner=False)
 def history_table() -> pd.DataFrame:
     return layers.history()
@@ -96,6 +115,12 @@ def history_table() -> pd.DataFrame:
 @st.cache_data(show_spinner=False)
 def occupied_summary(date: str) -> dict:
     return stats.occupied_summary(date)
+
+
+@st.cache_resource(show_spinner=False)
+def oblast_names() -> dict[str, str]:
+    """Oblast ISO code -> English name."""
+    return dict(zip(layers.oblasts()["iso"], layers.oblasts()["name_en"]))
 
 
 @st.cache_data(show_spinner=False)
@@ -274,12 +299,40 @@ def file_hash(data: bytes) -> str:
 # ----------------------------------------------------------------------- map
 
 
-def show_map(base, dynamic_groups: list, key: str, height: int = 620, returned_objects: list[str] | None = None):
-    """Render a folium map; dynamic layers update without re-mounting the map."""
-    import folium
+@st.cache_resource(show_spinner=False, max_entries=32)
+def base_map_for(date: str, legend: tuple | None = None) -> mapview.RenderedMap:
+    """The base map of a date (with a page's legend), built and rendered for the browser once per process."""
+    return mapview.render_base(maps.base_map(date, legend=list(legend) if legend else None))
 
-    return st_folium(base, key=key, height=height, use_container_width=True, returned_objects=returned_objects or [],
-                     feature_group_to_add=dynamic_groups, layer_control=folium.LayerControl(collapsed=True))
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def zone_map_layer(date: str, width_km: float, split: float, label: str, with_towns: bool = True,
+                   colors: tuple[str, str] | None = None) -> mapview.MapLayer:
+    """A standard zone (and the settlements inside) as a browser layer, rendered once per combination."""
+    towns = get_analysis(date, width_km, split).towns if with_towns else None
+    fg = maps.zone_layer(get_zone(date, width_km, split), towns, label, **({"colors": colors} if colors else {}))
+    return mapview.render_layer(fg)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def coverage_map_layer(date: str, width_km: float, split: float, sensor_key: str, range_km: float, crew: int,
+                       spacing_km: float, offset_km: float, sides: str, uav_orbits: int, user_posts: tuple = ()) -> mapview.MapLayer:
+    """``get_coverage`` (same arguments) as a browser layer, rendered once per combination."""
+    cov = get_coverage(date, width_km, split, sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits, user_posts)
+    return mapview.render_layer(maps.coverage_layer(cov))
+
+
+def map_layer(fg) -> mapview.MapLayer:
+    """An uncached browser layer (e.g. an uploaded zone)."""
+    return mapview.render_layer(fg)
+
+
+def show_map(date: str, layers: list[mapview.MapLayer], key: str, legend: list | None = None, height: int = 620,
+             returned_objects: list[str] | None = None):
+    """The date's base map (rendered once) with ``layers`` on top; a rerun swaps only the layers
+    (the map keeps the user's zoom). Returns the map events named in ``returned_objects``."""
+    base = base_map_for(date, tuple(map(tuple, legend)) if legend else None)
+    return mapview.show(base, layers, key=key, height=height, returned_objects=returned_objects)
 
 
 def error_box(e: Exception) -> None:
