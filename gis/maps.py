@@ -21,7 +21,7 @@ import shapely
 from branca.element import MacroElement, Template
 
 from gis import crs, layers
-from gis.zones import Zone
+from gis.zones import SIDE_LABELS, Zone
 
 # One place for the colours (also used in the legend).
 COLORS = {
@@ -64,7 +64,11 @@ BROWSER_GRID_DEG = 1e-4
 def _ll(geom_m, tol_m: float):
     """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload)."""
     grid = BROWSER_GRID_DEG if tol_m >= 50 else BROWSER_GRID_DEG / 10
-    return shapely.set_precision(crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True)), grid)
+    ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
+    try:
+        return shapely.set_precision(ll, grid)
+    except shapely.errors.GEOSException:  # rare topology failures on thin slivers: just round (drawing needs no validity)
+        return shapely.set_precision(ll, grid, mode="pointwise")
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
@@ -206,7 +210,7 @@ def towns_geojson(towns: pd.DataFrame) -> dict:
     """Settlements inside a zone as GeoJSON points with a tooltip label."""
     from gis.stats import town_phrase
 
-    labels = [f"{town_phrase(r)}, {'occupied' if r.side == 'occupied' else 'Ukrainian-controlled'} side" for r in towns.itertuples()]
+    labels = [f"{town_phrase(r)}, {SIDE_LABELS[r.side]} side" for r in towns.itertuples()]
     feats = [{"type": "Feature", "properties": {"label": lab}, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
              for lab, lon, lat in zip(labels, towns["lon"], towns["lat"])]
     return {"type": "FeatureCollection", "features": feats}

@@ -13,7 +13,7 @@ import shapely
 from gis import crs, layers
 from gis.frontline import Front
 from gis.population import PopulationEstimate, PopulationIndex, distance_range_text
-from gis.zones import Zone
+from gis.zones import SIDE_LABELS, Zone
 
 
 @lru_cache(maxsize=1)
@@ -170,7 +170,7 @@ def summary_sentence(label: str, zone: Zone, analysis: ZoneAnalysis, key_towns: 
                      f"near the line: {dist}.")
     infra = analysis.infrastructure
     if len(infra):
-        parts.append("It puts " + ", ".join(f"{r.name} ({r.side.replace('_', ' ')} side, {r.km_to_line:g} km from the line)"
+        parts.append("It puts " + ", ".join(f"{r.name} ({SIDE_LABELS[r.side]} side, {r.km_to_line:g} km from the line)"
                                             for r in infra.itertuples()) + " inside the zone.")
     else:
         parts.append("No listed nuclear plant or airport lies inside it.")

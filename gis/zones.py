@@ -23,6 +23,7 @@ from gis.frontline import Front
 MIN_WIDTH_KM = 0.5
 MAX_WIDTH_KM = 150.0
 SIDES = ("occupied", "ukraine_controlled")
+SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}  # what readers see
 
 
 @dataclass(frozen=True)

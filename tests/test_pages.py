@@ -39,7 +39,7 @@ def test_explorer_runs_and_shows_numbers():
     assert 20_000 < _number(m["Zone area"]) < 35_000
     assert "%" in m["Occupied"]
     assert any("pre-war" in c.value for c in at.caption)
-    assert any("Zaporozhye NPP" in w.value for w in at.warning)
+    assert any("Zaporizhzhia NPP" in w.value for w in at.warning)
 
 
 def test_wider_zone_never_has_fewer_people_or_less_area():
@@ -143,7 +143,7 @@ def test_compare_page_ua_zone_larger_than_ru():
     assert area(ua) > 3 * area(ru) and people(ua) > people(ru)
     assert table.loc["Zaporizhzhia NPP inside", ua] == "yes" and table.loc["Zaporizhzhia NPP inside", ru] == "no"
     sentences = [m.value for m in at.markdown if m.value.startswith(("**A.**", "**B.**"))]
-    assert len(sentences) == 2 and "12.5 km back" in sentences[1] and "Zaporozhye" in sentences[1]
+    assert len(sentences) == 2 and "12.5 km back" in sentences[1] and "Zaporizhzhia NPP" in sentences[1]
     at.selectbox(key="cmp_A").set_value("korea").run()
     assert "2 km back" in [m.value for m in at.markdown if m.value.startswith("**A.**")][0]
     at.selectbox(key="cmp_B").set_value("custom").run()

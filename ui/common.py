@@ -128,12 +128,9 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
     return stats.occupied_by_oblast(date)
 
 
-SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}
-
-
 def side_label(side: str) -> str:
     """'ukraine_controlled' -> 'Ukrainian-controlled' (readers never see internal identifiers)."""
-    return SIDE_LABELS.get(side, side)
+    return zones.SIDE_LABELS.get(side, side)
 
 
 TOWNS_COLUMNS = {
