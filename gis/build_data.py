@@ -215,7 +215,8 @@ def build_infrastructure(raw: Path, settlements: gpd.GeoDataFrame) -> gpd.GeoDat
     if unknown:
         raise SystemExit(f"nuclear plant without an official name: {sorted(unknown)}")
     rows = [{"name": f"{NPP_NAMES[r.plant]} NPP", "kind": "nuclear power plant", "code": None,
-             "detail": f"{r.reactors} reactors, {r.capacity_mw:,} MW ({r.status})",
+             # GeoNuclearData's status is years old (it lists the occupied, shut-down ZNPP as operational): not shown
+             "detail": f"{r.reactors} reactors, {r.capacity_mw:,} MW",
              "source": "GeoNuclearData (ODbL)", "alias": r.plant if NPP_NAMES[r.plant] != r.plant else None,
              "lon": r.lon, "lat": r.lat} for r in plants.itertuples()]
     source = AIRPORTS_SOURCE.format(version=airportsdata.__version__)
