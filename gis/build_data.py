@@ -210,7 +210,7 @@ def build_infrastructure(raw: Path, settlements: gpd.GeoDataFrame) -> gpd.GeoDat
     npp = pd.read_csv(raw / "infrastructure" / "nuclear_power_plants_UA.csv")
     npp["plant"] = npp["Name"].str.replace(r"-\d+$", "", regex=True)
     plants = npp.groupby("plant").agg(lat=("Latitude", "first"), lon=("Longitude", "first"), reactors=("Name", "count"),
-                                      capacity_mw=("Capacity", "sum"), status=("Status", lambda s: ", ".join(sorted(set(s))))).reset_index()
+                                      capacity_mw=("Capacity", "sum")).reset_index()
     unknown = set(plants.plant) - set(NPP_NAMES)
     if unknown:
         raise SystemExit(f"nuclear plant without an official name: {sorted(unknown)}")

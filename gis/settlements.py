@@ -17,9 +17,10 @@ Built once by ``python -m gis.build_data`` (``build_settlements``); the app read
    English name is kept as ``alias`` where it differs.
 4. **Extent**: a settlement of ``pop`` people covers a disc of area
    ``pop / URBAN_DENSITY`` km² (capped by its hromada's area), clipped to its
-   hromada's approximate area; its people are spread over it (``extent_points``:
-   evenly, or falling off from the centre), so a zone edge crossing a city
-   counts the part inside.
+   hromada's approximate area; its people are spread evenly over it
+   (``extent_points``; the second population method uses a wider disc of
+   ``WIDE_DENSITY`` people per km²), so a zone edge crossing a city counts the
+   part inside.
 """
 
 from __future__ import annotations
@@ -69,8 +70,6 @@ _RUSSIAN_ONLY = re.compile("[ыэъё]", re.I)
 _UKRAINIAN_ONLY = re.compile("[іїєґ]", re.I)
 _CYRILLIC = re.compile("^[\u0400-\u04ff’'ʼ\\- .]+$")
 _DISTRICT_WORDS = re.compile(r"район|district|rayon|raion|microdistrict|мікрорайон|квартал|selyshche", re.I)
-
-
 _STRESS = re.compile("[\u0300\u0301]")
 
 
