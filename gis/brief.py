@@ -37,7 +37,7 @@ from matplotlib.text import Annotation
 from gis import GisError, crs, layers, stats, zones
 from gis.frontline import Front
 from gis.maps import COLORS
-from gis.population import distance_range_text
+from gis.population import PopulationIndex, distance_range_text
 from gis.stats import ZoneAnalysis
 from gis.zones import SIDE_LABELS, Zone
 
@@ -69,14 +69,14 @@ class BriefZone:
 
 
 def brief_zone(front: Front, width_km: float, split: float = 0.5, label: str | None = None,
-               index=None) -> BriefZone:
+               index: PopulationIndex | None = None) -> BriefZone:
     """A width (km) / split (share on the occupied side) zone with its analysis, ready for a brief."""
     zone = zones.make_zone(front, width_km, split)
     analysis = stats.analyse(front, zone, index or stats.population_index(front.date))
     return BriefZone(label or f"Zone {zone.width_km:g} km", zone, analysis)
 
 
-def proposal_zone(front: Front, key: str, index=None) -> BriefZone:
+def proposal_zone(front: Front, key: str, index: PopulationIndex | None = None) -> BriefZone:
     """A named proposal (``zones.PROPOSALS`` key) with its analysis."""
     p = zones.get_proposal(key)
     return brief_zone(front, p.width_km, p.split, p.label, index)
@@ -147,7 +147,8 @@ def _zone_phrase(zone: Zone) -> str:
 def _subtitle(front: Front, items: list[BriefZone]) -> str:
     zs = "; ".join(f"{L}{_zone_phrase(i.zone)}" for L, i in zip(_letters(items), items))
     line = f"a custom frontline ({front.source})" if custom_line(front) else "the frontline"
-    return f"If the war were frozen along {line} of {front.date}: a demilitarised zone {zs}."
+    what = "a demilitarised zone" if len(items) == 1 else "two demilitarised zones compared,"
+    return f"If the war were frozen along {line} of {front.date}: {what} {zs}."
 
 
 def custom_line(front: Front) -> bool:
@@ -286,7 +287,8 @@ def draw_map(ax, front: Front, items: Sequence[BriefZone]) -> list:
 
 def _legend_handles(front: Front, items: list[BriefZone], wrap: int = 34) -> list:
     """Legend entries for the map (labels wrapped to ``wrap`` characters)."""
-    h = [Line2D([], [], color=COLORS["frontline"], lw=1.6, label=f"Frontline, {front.date}"),
+    line = f"Custom frontline ({front.source})" if custom_line(front) else f"Frontline, {front.date}"
+    h = [Line2D([], [], color=COLORS["frontline"], lw=1.6, label=textwrap.fill(line, wrap)),
          Patch(facecolor=COLORS["occupied"], alpha=0.3, label="Occupied territory (DeepStateMap)")]
     for k, (letter, item) in enumerate(zip(_letters(items), items)):
         name = f"{letter}{item.label}" if letter else "Zone"

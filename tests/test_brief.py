@@ -168,10 +168,10 @@ def _download_labels(at) -> list[str]:
 def test_explorer_and_compare_pages_offer_the_brief():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception
-    assert {"⬇️ Download brief (PDF)", "🖼️ Map for slides (PNG)"} <= set(_download_labels(at))
+    assert {"⬇️ Download brief (PDF)", "⬇️ Map for slides (PNG)"} <= set(_download_labels(at))
     at.switch_page("pages/1_Compare_proposals.py").run()
     assert not at.exception
-    assert {"⬇️ Download brief (PDF)", "🖼️ Map for slides (PNG)"} <= set(_download_labels(at))
+    assert {"⬇️ Download brief (PDF)", "⬇️ Map for slides (PNG)"} <= set(_download_labels(at))
 
 
 def test_brief_downloads_from_the_explorer_in_a_browser(tmp_path):

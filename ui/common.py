@@ -359,10 +359,10 @@ def brief_downloads(front, shown: list[tuple[str, zones.Zone, stats.ZoneAnalysis
         items = [brief.BriefZone(*s) for s in shown]
         return brief.brief_pdf(front, items) if kind == "pdf" else brief.map_png(front, items)
 
-    left, right = st.columns(2)
+    left, right, _ = st.columns(3)  # aligned with the pages' other download rows
     left.download_button("⬇️ Download brief (PDF)", lambda: render("pdf"), file_name=f"{file_stem}_brief.pdf",
                          mime="application/pdf", key=f"{key}_pdf", on_click="ignore",
                          help="Two pages: the map with place names, the figures with their ranges, the towns and "
                               "infrastructure inside, method and sources.")
-    right.download_button("🖼️ Map for slides (PNG)", lambda: render("png"), file_name=f"{file_stem}_map.png",
+    right.download_button("⬇️ Map for slides (PNG)", lambda: render("png"), file_name=f"{file_stem}_map.png",
                           mime="image/png", key=f"{key}_png", on_click="ignore", help="The map alone, 1920 × 1080 px.")
