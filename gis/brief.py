@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib import patheffects
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont, get_font
+from matplotlib.ft2font import LoadFlags
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Annotation
@@ -489,13 +490,18 @@ def _fits(b: np.ndarray, frame: np.ndarray, placed: np.ndarray) -> bool:
 
 # ------------------------------------------------------------------------- pages
 
-_RENDERER = RendererAgg(10, 10, 288)  # for text widths: at 288 dpi, 4 px per point (72 dpi rounds sizes)
+@lru_cache(maxsize=None)
+def _advance_pt(ch: str, weight: str, style: str) -> float:
+    """Advance width of one character at a size of 1 pt (DejaVu Sans, matplotlib's default font, unhinted)."""
+    font = get_font(findfont(FontProperties(family="DejaVu Sans", weight=weight, style=style)))
+    font.set_size(100, 72)
+    return font.load_char(ord(ch), flags=LoadFlags.NO_HINTING).linearHoriAdvance / 65536 / 100
 
 
 def _text_width_pt(s: str, size: float, weight: str = "normal", style: str = "normal") -> float:
-    """Rendered width of ``s`` in points (DejaVu Sans, matplotlib's default font)."""
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight, style=style)
-    return _RENDERER.get_text_width_height_descent(s, prop, ismath=False)[0] / 4
+    """Width of ``s`` in points: the sum of its characters' advances (within ~1 % of the drawn width,
+    and thousands of times faster to measure than drawing it)."""
+    return size * sum(_advance_pt(c, weight, style) for c in s)
 
 
 def _fit(s: str, width_pt: float, size: float, weight: str = "normal") -> str:
@@ -614,7 +620,7 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
     _wrap(fig, 0.03, 0.93, f"Frontline of {front.date}. People: {PEOPLE_NOTE}. Towns with most people inside first; "
           "'% inside' is the share of the town's extent (and people) inside the zone; km from line: its nearest and "
           "farthest part.", 0.94 * PAGE_IN[0], 8, color="#333333")
-    n_towns = 30 if len(items) == 1 else 13
+    n_towns = 30 if len(items) == 1 else 15
     y = 0.87
     for letter, item in zip(_letters(items), items):
         towns = item.analysis.towns
