@@ -1,7 +1,8 @@
 """A scenario brief to take away: a two-page PDF and a PNG of the map for slides.
 
-Drawn offline with matplotlib (Agg and PDF backends, no pyplot state) and
-GeoPandas: no browser, no network. The map is drawn in ``crs.METRIC_CRS``
+Drawn offline with matplotlib (Agg and PDF backends; figures are made without
+pyplot, so nothing global is shared with other threads) and GeoPandas: no
+browser, no network. The map is drawn in ``crs.METRIC_CRS``
 (metres, scale error under 0.3 % along the front), so its scale bar in km is
 true; north is marked by an arrow computed at the map's centre.
 
