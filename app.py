@@ -125,6 +125,8 @@ def summary_df() -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
+shown = zones.PROPOSALS[proposal].label if proposal in zones.PROPOSALS and label == f"Zone {width_km:g} km" else label
+c.brief_downloads(front, [(shown, zone, analysis)], name, key="dl_brief")
 d1, d2, d3 = st.columns(3)
 with d1:
     c.geojson_download("⬇️ Zone and settlements (GeoJSON)", zone_fc, f"{name}.geojson", key="dl_geojson")

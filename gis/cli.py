@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", type=float, default=0.5)
     p.add_argument("--date", default=None)
     p.add_argument("--format", choices=("json", "csv"), default="json")
+    p = sub.add_parser("brief", help="scenario brief: a two-page PDF and/or the map alone as PNG (slides)")
+    _add_zone_args(p)
+    p.add_argument("--out", type=Path, default=None, help="write the brief as PDF here")
+    p.add_argument("--png", type=Path, default=None, help="write the map alone as PNG (1920x1080) here")
+    p.add_argument("--compare", nargs=2, metavar=("A", "B"), default=None, help="compare two proposals on one map")
     return ap
 
 
@@ -184,8 +189,52 @@ def cmd_population_curve(args) -> None:
         _print({"date": date, "split": split, "unit": "people (pre-war 2022 residents)", "curve": curve.to_dict("records")})
 
 
+def _brief_items(args) -> tuple:
+    """(front, [BriefZone]) for ``python -m gis brief``: one zone from the zone arguments, or two proposals."""
+    from gis import brief
+
+    if args.compare:
+        if any(v is not None for v in (args.width_km, args.split, args.proposal, args.zone, args.frontline)):
+            raise GisError("--compare A B takes two proposal names and optionally --date; leave out the other zone options.")
+        keys = [zones.get_proposal(key).key for key in args.compare]  # unknown names fail before any work
+        front = layers.front(layers.check_date(args.date))
+        return front, [brief.proposal_zone(front, key) for key in keys]
+    front, zone, proposal, index = resolve_zone(args)
+    prop = zones.PROPOSALS.get(proposal)
+    if args.zone is not None:
+        label = f"Zone from {args.zone.name}"
+    elif prop is not None and (prop.width_km, prop.split) == (zone.width_km, zone.split) and args.frontline is None:
+        label = prop.label
+    else:
+        label = f"Zone {zone.width_km:g} km" + (f" along {args.frontline.name}" if args.frontline is not None else "")
+    return front, [brief.BriefZone(label, zone, stats.analyse(front, zone, index or stats.population_index(front.date)))]
+
+
+def cmd_brief(args) -> None:
+    """Write the scenario brief (PDF) and/or its map alone (PNG); matplotlib is imported only here."""
+    from gis import brief
+
+    if args.out is None and args.png is None:
+        raise GisError("Give --out BRIEF.pdf and/or --png MAP.png.")
+    for path in (args.out, args.png):
+        if path is not None and not path.parent.is_dir():
+            raise GisError(f"Cannot write {path}: no folder {path.parent}.")
+    front, items = _brief_items(args)
+    report = {"date": front.date, "zones": [i.label for i in items]}
+    for key, path, render in (("out", args.out, brief.brief_pdf), ("png", args.png, brief.map_png)):
+        if path is not None:
+            data = render(front, items)
+            try:
+                path.write_bytes(data)
+            except OSError as e:
+                raise GisError(f"Cannot write {path}: {e.strerror or e}.") from None
+            report[key], report[f"{key}_bytes"] = str(path), len(data)
+    _print(report)
+
+
 COMMANDS = {"stats": cmd_stats, "zones": cmd_zones, "layer": cmd_layer, "proposals": cmd_proposals,
             "dates": cmd_dates, "coverage": cmd_coverage, "add-snapshot": cmd_add_snapshot, "population-curve": cmd_population_curve}
+COMMANDS["brief"] = cmd_brief
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,3 +80,5 @@ with right:
 
     c.geojson_download("⬇️ Both zones and their difference (GeoJSON)", compare_fc,
                        f"compare_{w_a:g}km_vs_{w_b:g}km_{date}.geojson", key="dl_compare")
+
+c.brief_downloads(front, [(label_a, za, aa), (label_b, zb, ab)], f"compare_{w_a:g}km_vs_{w_b:g}km_{date}", key="dl_cmp_brief")

@@ -346,3 +346,23 @@ def csv_download(label: str, make_df, file_name: str, key: str) -> None:
     """A CSV download built only when clicked (``make_df`` returns a DataFrame)."""
     st.download_button(label, lambda: make_df().to_csv(index=False).encode("utf-8"), file_name=file_name,
                        mime="text/csv", key=key, on_click="ignore")
+
+
+def brief_downloads(front, shown: list[tuple[str, zones.Zone, stats.ZoneAnalysis]], file_stem: str, key: str) -> None:
+    """'Download brief (PDF)' and 'Map for slides (PNG)' for the zone(s) on the page: (label, zone, analysis)
+    each, two for a comparison. The files are drawn (about 1-2 s) only when clicked, on Streamlit's download
+    thread; ``gis.brief`` (matplotlib) is imported then too, so pages do not pay for it."""
+
+    def render(kind: str) -> bytes:
+        from gis import brief
+
+        items = [brief.BriefZone(*s) for s in shown]
+        return brief.brief_pdf(front, items) if kind == "pdf" else brief.map_png(front, items)
+
+    left, right, _ = st.columns(3)  # aligned with the pages' other download rows
+    left.download_button("⬇️ Download brief (PDF)", lambda: render("pdf"), file_name=f"{file_stem}_brief.pdf",
+                         mime="application/pdf", key=f"{key}_pdf", on_click="ignore",
+                         help="Two pages: the map with place names, the figures with their ranges, the towns and "
+                              "infrastructure inside, method and sources.")
+    right.download_button("⬇️ Map for slides (PNG)", lambda: render("png"), file_name=f"{file_stem}_map.png",
+                          mime="image/png", key=f"{key}_png", on_click="ignore", help="The map alone, 1920 × 1080 px.")

@@ -1,0 +1,194 @@
+"""The scenario brief: a real PDF whose pages, seen as pictures, hold the map; its text layer holds the
+figures, place names and infrastructure; the PNG for slides; the CLI; the page buttons; the real download."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Annotation
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from gis import brief, layers, stats
+from gis.maps import COLORS
+
+ROOT = Path(__file__).resolve().parents[1]
+DATE = "2026-08-22"
+
+
+@pytest.fixture(scope="module")
+def front():
+    return layers.front(DATE)
+
+
+@pytest.fixture(scope="module")
+def ua(front):
+    return [brief.proposal_zone(front, "ukrainian")]
+
+
+@pytest.fixture(scope="module")
+def ua_bytes(front, ua):
+    return brief.brief_pdf(front, ua)
+
+
+@pytest.fixture(scope="module")
+def ua_pdf(ua_bytes):
+    return pdfium.PdfDocument(ua_bytes)
+
+
+def _text(doc, i: int) -> str:
+    """A page's text layer with whitespace (line breaks of wrapped text) collapsed."""
+    return " ".join(doc[i].get_textpage().get_text_range().split())
+
+
+def _image(doc, i: int) -> np.ndarray:
+    """A page rendered to an RGB array (72 dpi x 1.5)."""
+    return doc[i].render(scale=1.5, rev_byteorder=True).to_numpy()[:, :, :3].astype(int)
+
+
+def _zone_colour_shares(img: np.ndarray) -> tuple[float, float]:
+    """Shares of orange-ish (occupied side) and blue-ish (Ukrainian-controlled side) pixels."""
+    r, g, b = img[..., 0], img[..., 1], img[..., 2]
+    orange = (r > 200) & (g > 130) & (g < 205) & (b < 140) & (r - b > 100)
+    blue = (b > 150) & (b - r > 45) & (b >= g)
+    return float(orange.mean()), float(blue.mean())
+
+
+def test_pdf_is_a_real_pdf_of_one_or_two_pages(ua_bytes):
+    data = ua_bytes
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    assert 1 <= len(pdfium.PdfDocument(data)) <= 2
+
+
+def test_first_page_as_a_picture_shows_the_map_with_both_sides(ua_pdf):
+    img = _image(ua_pdf, 0)
+    assert (img < 250).any(axis=2).mean() > 0.3  # not blank: a good share of the page is drawn
+    orange, blue = _zone_colour_shares(img)
+    assert orange > 0.004 and blue > 0.004, (orange, blue)
+    h, w = img.shape[:2]
+    assert w > h  # A4 landscape
+
+
+def test_text_layer_has_date_figures_places_and_infrastructure(ua_pdf, ua, front):
+    first, both = _text(ua_pdf, 0), " ".join(_text(ua_pdf, i) for i in range(len(ua_pdf)))
+    pop = ua[0].analysis.population
+    assert pop.estimate > 1e6
+    assert DATE in first and f"{pop.estimate / 1e6:.2f} million" in first
+    assert f"{round(pop.low, -2):,.0f} – {round(pop.high, -2):,.0f}" in first  # the range
+    assert f"{ua[0].zone.area_km2:,.0f} km²" in first
+    assert "pre-war residents (2022 statistics), not people there today" in first
+    cities = ["Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykolaiv", "Kramatorsk", "Melitopol", "Mariupol"]
+    assert sum(c in first for c in cities) >= 7, [c for c in cities if c not in first]
+    assert "Zaporizhzhia NPP" in first and "Kramatorsk Airport" in first  # on the map
+    assert "Kramatorsk Airport" in both and "11.7" in both  # the infrastructure table
+    assert "DeepStateMap" in both and "GeoNames" in both and "airportsdata" in both
+    assert "ukraine_controlled" not in both and "Ukrainian-controlled" in both
+    largest = ua[0].analysis.towns.sort_values("people_inside", ascending=False).iloc[0]
+    assert f"{largest['name']} " in _text(ua_pdf, 1) and f"{largest.people_inside:,.0f}" in _text(ua_pdf, 1)
+
+
+def test_map_labels_never_overlap_and_stay_inside(front, ua):
+    fig = Figure(figsize=brief.PAGE_IN)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.03, 0.08, 0.58, 0.8))
+    brief.draw_map(ax, front, ua)
+    r = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(r) for t in ax.texts if isinstance(t, Annotation) and t.get_text() and t.get_gid() != "halo"]
+    frame = ax.get_window_extent(r)
+    assert len(boxes) >= 25
+    for i, a in enumerate(boxes):
+        assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
+        assert not any(a.overlaps(b) for b in boxes[i + 1:])
+
+
+def test_comparison_brief_has_both_zones(front):
+    items = [brief.proposal_zone(front, "russian"), brief.proposal_zone(front, "ukrainian")]
+    doc = pdfium.PdfDocument(brief.brief_pdf(front, items))
+    text = " ".join(_text(doc, i) for i in range(len(doc)))
+    for item in items:
+        assert item.label in text and f"{item.zone.area_km2:,.0f} km²" in text
+    orange, blue = _zone_colour_shares(_image(doc, 0))
+    assert orange > 0.004 and blue > 0.004
+
+
+def test_png_for_slides(front, ua):
+    data = brief.map_png(front, ua)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1920, 1080)
+    img = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+    orange, blue = _zone_colour_shares(img)
+    assert orange > 0.004 and blue > 0.004
+    assert (img < 250).any(axis=2).mean() > 0.3
+
+
+def test_bad_input_is_a_gis_error(front, ua):
+    from gis import GisError
+
+    with pytest.raises(GisError):
+        brief.brief_pdf(front, [])
+    with pytest.raises(GisError):
+        brief.map_png(front, ua * 3)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "gis", "brief", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+
+
+def test_cli_writes_pdf_and_png(tmp_path):
+    pdf, png = tmp_path / "brief.pdf", tmp_path / "map.png"
+    r = _cli("--proposal", "ukrainian", "--date", DATE, "--out", pdf, "--png", png)
+    assert r.returncode == 0, r.stderr
+    assert pdf.read_bytes().startswith(b"%PDF-") and png.read_bytes()[:4] == b"\x89PNG"
+    doc = pdfium.PdfDocument(pdf.read_bytes())
+    assert "Zaporizhzhia NPP" in _text(doc, 0) and "Ukrainian preference (25 km)" in _text(doc, 0)
+
+
+@pytest.mark.parametrize("args,words", [
+    ((), "--out"),
+    (("--compare", "russian", "nope", "--out", "x.pdf"), "Unknown proposal"),
+    (("--proposal", "korea", "--out", "/nonexistent-dir/x.pdf"), "Cannot write"),
+    (("--compare", "russian", "korea", "--width-km", "3", "--out", "x.pdf"), "--compare"),
+])
+def test_cli_errors_are_one_line(args, words):
+    r = _cli(*args)
+    assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def _download_labels(at) -> list[str]:
+    return [e.proto.label for e in at.get("download_button")]
+
+
+def test_explorer_and_compare_pages_offer_the_brief():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert {"⬇️ Download brief (PDF)", "⬇️ Map for slides (PNG)"} <= set(_download_labels(at))
+    at.switch_page("pages/1_Compare_proposals.py").run()
+    assert not at.exception
+    assert {"⬇️ Download brief (PDF)", "⬇️ Map for slides (PNG)"} <= set(_download_labels(at))
+
+
+def test_brief_downloads_from_the_explorer_in_a_browser(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser import launch, running_app, wait_idle, wait_map_drawn
+
+    with running_app() as url, sync_playwright() as p:
+        browser = launch(p)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+        page.goto(url)  # the default zone: 25 km, 50 %
+        wait_map_drawn(page)
+        wait_idle(page)
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_role("button", name="Download brief (PDF)").first.click()
+        assert dl.value.suggested_filename.endswith("_brief.pdf")
+        doc = pdfium.PdfDocument(Path(dl.value.path()).read_bytes())
+        browser.close()
+    assert "Zone 25 km" in _text(doc, 0) and "Kherson" in _text(doc, 0)  # a city label on the map
+    assert _zone_colour_shares(_image(doc, 0))[1] > 0.004
