@@ -393,8 +393,8 @@ def clip_to_ukraine(geom: BaseGeometry, family: str) -> tuple[BaseGeometry, str 
     check = "check the file's coordinates ([longitude, latitude], WGS84)"
     if family == "Point":
         if share < MIN_INSIDE_SHARE:
-            raise GisError(f"Only {kept:,.0f} of {total:,.0f} points lie inside Ukraine (at least {MIN_INSIDE_SHARE:.0%} "
-                           f"must): {check}.")
+            raise GisError(f"Only {kept:,.0f} of {total:,.0f} points lie{'s' if kept == 1 else ''} inside Ukraine "
+                           f"(at least {MIN_INSIDE_SHARE:.0%} must): {check}.")
         return inside, f"{total - kept:,.0f} of {total:,.0f} points lie outside Ukraine and were left out." if kept < total else None
     if family == "LineString":
         if share < MIN_INSIDE_SHARE:
