@@ -196,8 +196,10 @@ def _tally(feats: list, kinds: tuple[str, ...]) -> _Tally:
 
 def _scan(geom, tally: _Tally, nesting: int = 0) -> None:
     """Tally a raw GeoJSON geometry's vertices, parts and holes (GeometryCollections nested at most twice)."""
-    if not isinstance(geom, dict) or nesting > 2:
+    if not isinstance(geom, dict):
         return
+    if nesting > 2:
+        raise GisError("GeometryCollections are nested more than twice; flatten them.")
     kind = geom.get("type")
     coords = geom.get("coordinates")
     if kind == "GeometryCollection" and isinstance(geom.get("geometries"), list):

@@ -60,6 +60,7 @@ HOSTILE_ERRORS = {
     "posts_1_in_999_out": (POINT, h.posts_mostly_outside, "Only 1 of 1,000 points lies inside Ukraine"),
     "line_70m_in_3400km_out": (LINE, h.line_mostly_outside, "Only 0.1 km of the line"),
     "markdown_in_type": (ZONE, h.markdown_in_content, "Unsupported GeoJSON type"),
+    "collections_nested_4_deep": (POINT, h.nested_collections, "nested more than twice"),
 }
 HOSTILE_ACCEPTED = {  # name -> (families, maker, notice)
     "whole_world_zone": (ZONE, h.whole_world, "lies outside Ukraine and is left out"),

@@ -206,3 +206,11 @@ def type_as_list() -> bytes:
 def markdown_in_content() -> bytes:
     """A GeoJSON whose unsupported type is a Markdown link and image (echoed in the error)."""
     return json.dumps({"type": "[Log in again](https://ev.il) ![](https://ev.il/t.gif)"}).encode()
+
+
+def nested_collections(depth: int = 4) -> bytes:
+    """A point wrapped in ``depth`` GeometryCollections (each level could hide uncounted vertices)."""
+    g = {"type": "Point", "coordinates": list(_inner_box()[:2])}
+    for _ in range(depth):
+        g = {"type": "GeometryCollection", "geometries": [g]}
+    return json.dumps(g).encode()
