@@ -36,10 +36,10 @@ if upload is not None:
             line_m, up_notices = c.upload_geometry_m(data, ("LineString",))
             front, index = c.custom_front_for(date, c.file_hash(data), line_m)
             zone, label = zones.make_zone(front, width_km, split), f"Zone {width_km:g} km along the uploaded line"
+            analysis = stats.analyse(front, zone, index)
         else:
             poly_m, up_notices = c.upload_geometry_m(data, ("Polygon",))
-            zone, label = zones.custom_zone(front, poly_m), "Uploaded zone"
-        analysis = stats.analyse(front, zone, index)
+            (zone, analysis), label = c.custom_zone_for(date, c.file_hash(data), poly_m), "Uploaded zone"
         for n in up_notices:
             c.message("info", n)
         c.message("success", f"Analysing the uploaded file {upload.name!r}: {label.lower()}.")

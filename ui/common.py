@@ -19,7 +19,7 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gis import GisError, crs, export, layers, maps, monitoring, stats, zones
+from gis import GisError, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.uploads import read_geojson_bytes
 
@@ -262,6 +262,25 @@ def custom_front_for(date: str, data_hash: str, line_m):
     if isinstance(front, GisError):
         raise front
     return front, index
+
+
+@st.cache_resource(show_spinner="Analysing the uploaded zone…", max_entries=8)
+def _custom_zone(date: str, data_hash: str, _polygon_m):
+    try:
+        front = get_front(date)
+        zone = zones.custom_zone(front, _polygon_m)
+        return zone, stats.analyse(front, zone, get_population_index(date))
+    except Exception as e:  # kept, so a refused zone is not re-analysed on every rerun
+        return GisError(error_text(e)), None
+
+
+def custom_zone_for(date: str, data_hash: str, polygon_m):
+    """(Zone, analysis) of an uploaded metric polygon, cached per date and file (a slider move does not
+    change it); raises GisError."""
+    zone, analysis = _custom_zone(date, data_hash, polygon_m)
+    if isinstance(zone, GisError):
+        raise zone
+    return zone, analysis
 
 
 def file_hash(data: bytes) -> str:
