@@ -36,6 +36,7 @@ def test_map_draws_offline_and_slider_updates_map_and_numbers(page):
     page.keyboard.press("Home")  # width -> 1 km
     wait_idle(page)
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('0.5 + 0.5'))", timeout=30_000)
+    wait_idle(page)  # the first metric can update before the second: let the rerun finish
     after_metric = page.locator('[data-testid="stMetricValue"]').nth(1).inner_text()
     assert after_metric != before_metric
     deadline = time.time() + 30
