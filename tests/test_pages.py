@@ -297,3 +297,14 @@ def test_app_survives_broken_user_snapshots(tmp_path, monkeypatch):
     assert at.selectbox(key="date").value == "2026-08-22"
     at.switch_page("pages/1_Compare_proposals.py").run()
     assert not at.exception
+
+
+def test_line_refused_after_parsing_gives_a_message():
+    """A line the parser accepts but the custom front refuses (736,000 km inside Ukraine): a message, cached."""
+    import hostile
+
+    at = _upload(_app(), "zigzag.geojson", hostile.zigzag_line(1_000), ("LineString",))
+    assert not at.exception
+    assert "the limit is 10,000 km" in _shown(at.error[0].value)
+    at.slider(key="width").set_value(10.0).run()
+    assert not at.exception and _metrics(at)["Pull-back (km)"] == "5 + 5" and "10,000 km" in _shown(at.error[0].value)
