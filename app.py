@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gis import GisError, crs, export, layers, maps, stats, zones
+from gis import crs, export, layers, maps, stats, zones
 from ui import common as c
 
 c.page_setup("Explorer")
@@ -23,7 +23,7 @@ st.title("Frontline Freeze Explorer")
 st.caption(f"If the war were frozen along the line of **{date}**, what would a demilitarised zone of a given width mean "
            f"on the ground? Frontline and occupied territory © DeepStateMap.live (shipped data to {layers.DATA_DATE}).")
 for n in notices:
-    st.warning(n)
+    c.message("warning", n)
 
 # --- the zone: standard (cached) or from an upload -----------------------------------------
 front, index = c.get_front(date), c.get_population_index(date)
@@ -35,15 +35,15 @@ if upload is not None:
             line_m, up_notices = c.upload_geometry_m(data, ("LineString",))
             front, index = c.custom_front_for(date, c.file_hash(data), line_m)
             zone, label = zones.make_zone(front, width_km, split), f"Zone {width_km:g} km along the uploaded line"
+            analysis = stats.analyse(front, zone, index)
         else:
             poly_m, up_notices = c.upload_geometry_m(data, ("Polygon",))
-            zone, label = zones.custom_zone(front, poly_m), "Uploaded zone"
-        analysis = stats.analyse(front, zone, index)
+            (zone, analysis), label = c.custom_zone_for(date, c.file_hash(data), poly_m), "Uploaded zone"
         for n in up_notices:
-            st.info(n)
-        st.success(f"Analysing the uploaded file {upload.name!r}: {label.lower()}.")
-    except GisError as e:
-        st.error(f"Could not use {upload.name!r}: {e} The standard zone is shown instead.")
+            c.message("info", n)
+        c.message("success", f"Analysing the uploaded file {upload.name!r}: {label.lower()}.")
+    except Exception as e:  # the upload's error boundary: a message, and the standard zone
+        c.error_box(e, f"Could not use {upload.name!r}: ", " The standard zone is shown instead.")
         front, index, zone, label = c.get_front(date), c.get_population_index(date), None, f"Zone {width_km:g} km"
 if zone is None:
     zone, analysis = c.get_zone(date, width_km, split), c.get_analysis(date, width_km, split)

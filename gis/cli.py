@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
 import geopandas as gpd
-import shapely
+import numpy as np
 
 from gis import GisError, crs, export, layers, monitoring, stats, zones
 from gis.frontline import custom_front
-from gis.uploads import MAX_UPLOAD_BYTES, read_geojson_bytes
+from gis.uploads import Upload, read_geojson_file
 
 BASE_LAYERS = ("frontline", "occupied", "oblasts", "ukraine", "greyzone", "infrastructure",
                "settlements", "korea_dmz", "pre2022_occupied")
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("dates", help="list the snapshot dates")
     p = sub.add_parser("add-snapshot", help="add a newer occupied-territory GeoJSON to the history")
     p.add_argument("file", type=Path)
-    p.add_argument("--date", required=True)
+    p.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD (not in the future)")
+    p.add_argument("--replace", action="store_true", help="replace an existing (shipped or added) snapshot of that date")
     p = sub.add_parser("coverage", help="monitoring coverage of the zone and the line as JSON")
     _add_zone_args(p)
     p.add_argument("--sensor", default="camera", help=f"sensor type: {', '.join(monitoring.SENSORS)} (default camera)")
@@ -62,7 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spacing-km", type=float, default=8.0, help="distance between posts along the line (km, default 8)")
     p.add_argument("--offset-km", type=float, default=0.0, help="posts this far from the line (km; 0 = on the line)")
     p.add_argument("--sides", choices=monitoring.SIDE_CHOICES, default="both", help="sides to place posts on when offset > 0")
-    p.add_argument("--uav-orbits", type=int, default=0, help="continuous long-endurance UAV orbits (default 0)")
+    p.add_argument("--uav-orbits", type=int, default=0,
+                   help=f"continuous long-endurance UAV orbits (default 0, at most {monitoring.MAX_UAV_ORBITS})")
     p.add_argument("--posts", type=Path, default=None, help="GeoJSON Points: user-placed posts (replace the automatic ones)")
     p.add_argument("--out", type=Path, default=None, help="write posts, coverage and gaps as GeoJSON")
     p = sub.add_parser("population-curve", help="population vs total width 1-50 km")
@@ -77,14 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def _read_upload(path: Path, kinds: tuple[str, ...]):
-    if not path.is_file():
-        raise GisError(f"No such file: {path}.")
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        raise GisError(f"{path.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
-    up = read_geojson_bytes(path.read_bytes(), kinds=kinds)
+def _read_upload(path: Path, kinds: tuple[str, ...]) -> Upload:
+    up = read_geojson_file(path, kinds=kinds)
     for n in up.notices:
-        print(f"notice: {n}", file=sys.stderr)
+        print(f"notice: {_one_line(n)}", file=sys.stderr)
     return up
 
 
@@ -94,11 +93,11 @@ def resolve_zone(args) -> tuple:
     index = None
     if args.frontline is not None:
         up = _read_upload(args.frontline, ("LineString",))
-        front = custom_front(front, crs.to_metric(shapely.union_all(up.geometries)), label=args.frontline.name)
+        front = custom_front(front, up.metric(), label=args.frontline.name)
         index = stats.population_index_for(front)
     if args.zone is not None:
         up = _read_upload(args.zone, ("Polygon",))
-        return front, zones.custom_zone(front, crs.to_metric(shapely.union_all(up.geometries))), None, index
+        return front, zones.custom_zone(front, up.metric()), None, index
     width, split = args.width_km, args.split
     if args.proposal is not None:
         prop = zones.get_proposal(args.proposal)
@@ -109,8 +108,26 @@ def resolve_zone(args) -> tuple:
     return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal, index
 
 
+def json_safe(obj):
+    """A JSON-ready copy: NaN and infinities become None (null), numpy scalars Python numbers."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def _print(obj) -> None:
-    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    """Print valid JSON (RFC 8259: no NaN)."""
+    print(json.dumps(json_safe(obj), indent=2, ensure_ascii=False, allow_nan=False, default=str))
+
+
+def _one_line(e: object, limit: int = 600) -> str:
+    return " ".join(str(e).split())[:limit]
 
 
 def cmd_stats(args) -> None:
@@ -154,7 +171,7 @@ def cmd_dates(args) -> None:
 def cmd_add_snapshot(args) -> None:
     from gis.snapshots import add_snapshot
 
-    _print(add_snapshot(args.file, args.date))
+    _print(add_snapshot(args.file, args.date, replace=args.replace))
 
 
 def cmd_coverage(args) -> None:
@@ -164,7 +181,7 @@ def cmd_coverage(args) -> None:
         posts = monitoring.user_posts_m(_read_upload(args.posts, ("Point",)).geometries)
     else:
         posts = monitoring.auto_posts(front, args.spacing_km, args.offset_km, args.sides)
-    uav = monitoring.UavPlan(orbits=max(0, args.uav_orbits))
+    uav = monitoring.UavPlan(orbits=args.uav_orbits)
     cov = monitoring.coverage(front, zone, sensor, posts, args.offset_km, uav)
     report = {"date": front.date, "width_km": zone.width_km, "split": zone.split, "sensor": sensor.__dict__,
               "spacing_km": args.spacing_km if args.posts is None else None, "offset_km": args.offset_km,
@@ -238,12 +255,19 @@ COMMANDS["brief"] = cmd_brief
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Every error, expected or not, is one line on stderr and exit code 2."""
     try:
         args = build_parser().parse_args(argv)
+        for n in layers.user_snapshot_notices():
+            print(f"notice: {_one_line(n)}", file=sys.stderr)
         COMMANDS[args.command](args)
     except GisError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # the error boundary: never a traceback
+        print(f"error: unexpected {type(e).__name__} ({_one_line(e, 200)}); please report it with the input that caused it.",
+              file=sys.stderr)
+        return 2
     return 0

@@ -6,6 +6,14 @@
   distances are computed here, in metres.
 * ``EQUAL_AREA_CRS``: ETRS89 / LAEA Europe (EPSG:3035). All areas (km2).
 * ``WGS84``: lon/lat for storage, the browser and RFC 7946 export.
+* ``CEA_CRS``: Lambert cylindrical equal-area on the WGS84 ellipsoid, for the
+  area of user shapes of any extent (the whole world, the poles), where
+  EPSG:3035 and the metric CRS do not reach.
+
+RFC 7946 edges are straight in lon/lat. Reprojecting only the vertices of a
+long edge would replace that path by a straight line in the target CRS (a
+pole-to-pole strip collapses), so user shapes are densified in lon/lat first
+(``densify_lonlat``).
 """
 
 from __future__ import annotations
@@ -20,6 +28,9 @@ WGS84 = CRS.from_epsg(4326)
 METRIC_PROJ = "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 METRIC_CRS = CRS.from_proj4(METRIC_PROJ)
 EQUAL_AREA_CRS = CRS.from_epsg(3035)
+CEA_CRS = CRS.from_proj4("+proj=cea +lon_0=0 +lat_ts=0 +ellps=WGS84 +units=m +no_defs")
+DENSIFY_DEG = 0.05  # lon/lat edge length before reprojection: ~5 km, < 1 m off the true path in METRIC_CRS
+DENSIFY_MAX_ADDED = 10_000  # vertices added at most: a longer step beyond 500 degrees of edges (bounds the work)
 
 
 @lru_cache(maxsize=None)
@@ -35,6 +46,26 @@ def _transform(geoms, src: CRS, dst: CRS):
 def to_metric(geoms):
     """lon/lat geometry (or array of them) -> METRIC_CRS metres."""
     return _transform(geoms, WGS84, METRIC_CRS)
+
+
+def densify_lonlat(geoms, max_step_deg: float = DENSIFY_DEG, max_added: int = DENSIFY_MAX_ADDED):
+    """Lon/lat geometry with extra vertices so no edge is longer than ``max_step_deg`` degrees.
+
+    The step grows when the edges are so long in total that more than
+    ``max_added`` vertices would be added, which bounds the work for any input.
+    """
+    total_deg = float(np.sum(shapely.length(geoms)))
+    return shapely.segmentize(geoms, max(max_step_deg, total_deg / max_added))
+
+
+def to_metric_densified(geoms):
+    """User lon/lat geometry (edges straight in lon/lat, RFC 7946) -> METRIC_CRS, densified first."""
+    return to_metric(densify_lonlat(geoms))
+
+
+def area_km2_lonlat(geoms) -> float | np.ndarray:
+    """Area in km2 of lon/lat geometry of any extent (poles and the whole world included), densified first."""
+    return shapely.area(_transform(densify_lonlat(geoms), WGS84, CEA_CRS)) / 1e6
 
 
 def to_wgs84(geoms):

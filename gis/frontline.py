@@ -182,14 +182,36 @@ def make_front(date: str, source: str, sides: Sides, ukraine: BaseGeometry) -> F
     return Front(date, source, sides, ukraine, simple)
 
 
+# A custom line may keep at most this many vertices after the BUFFER_SIMPLIFY_M simplification:
+# buffering and the population index grow with them (10,000: about 1 s per width on 2 cores;
+# the real 1,347 km frontline keeps ~1,500).
+MAX_CUSTOM_LINE_VERTICES = 10_000
+MAX_CUSTOM_LINE_KM = 10_000.0  # seven times the real front
+
+
 def custom_front(base: Front, line_m: BaseGeometry, label: str = "custom line") -> Front:
-    """A Front whose line is the user's (metric); sides stay those of ``base``'s date."""
+    """A Front whose line is the user's (metric); sides stay those of ``base``'s date.
+
+    The line's parts are kept as given, not noded at their crossings (noding a
+    self-crossing line is quadratic); raises GisError if it is longer than
+    MAX_CUSTOM_LINE_KM, or if after simplification by BUFFER_SIMPLIFY_M it still
+    has more than MAX_CUSTOM_LINE_VERTICES vertices.
+    """
     lines = [g for g in shapely.get_parts(line_m) if g.geom_type == "LineString" and g.length > 0]
     if not lines:
         raise GisError("The custom frontline has no non-empty LineString.")
-    line = shapely.MultiLineString(lines)
+    line = shapely.multilinestrings(lines)
+    if line.length > MAX_CUSTOM_LINE_KM * 1000:
+        raise GisError(f"The line is {line.length / 1000:,.0f} km long inside Ukraine; the limit is {MAX_CUSTOM_LINE_KM:,.0f} km "
+                       "(the real frontline is about 1,300 km). Upload the frontline only, or split the file.")
+    simple = shapely.simplify(line, BUFFER_SIMPLIFY_M)
+    n = int(shapely.get_num_coordinates(simple))
+    if n > MAX_CUSTOM_LINE_VERTICES:
+        raise GisError(f"The line still has {n:,} vertices after smoothing out wiggles under {BUFFER_SIMPLIFY_M:g} m; "
+                       f"the limit is {MAX_CUSTOM_LINE_VERTICES:,} (the real frontline needs about 1,500). "
+                       "It zig-zags finely over a long distance: smooth it (e.g. simplify to 500 m) or split it.")
     sides = Sides(base.sides.occupied, base.sides.occupied_side, base.sides.controlled, line, base.sides.fill)
-    return Front(base.date, label, sides, base.ukraine, shapely.simplify(line, BUFFER_SIMPLIFY_M))
+    return Front(base.date, label, sides, base.ukraine, simple)
 
 
 # The line audit: probes this far (km) to each side of the line, every AUDIT_STEP_M.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date as Date
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,20 @@ from gis import GisError
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 DATA_DATE = "2026-08-22"  # newest shipped frontline
 ATTRIBUTION = "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+USER_SOURCE = "user-added snapshot"
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: no trailing newline, ASCII digits only
+_USER_FILE_RE = re.compile(r"occupied_([0-9]{4}-[0-9]{2}-[0-9]{2})\.parquet")
+USER_SNAPSHOT_MAX_BYTES = 50 * 1024 * 1024  # a stored (simplified, clipped) snapshot is ~100 KB
+
+
+def parse_date(text: object) -> Date | None:
+    """The calendar date of a text written exactly YYYY-MM-DD, else None (no week or basic ISO forms)."""
+    if not isinstance(text, str) or not _DATE_RE.fullmatch(text):
+        return None
+    try:
+        return Date.fromisoformat(text)
+    except ValueError:  # e.g. 2026-02-30
+        return None
 
 
 def user_data_dir() -> Path:
@@ -105,18 +119,68 @@ def history() -> pd.DataFrame:
     return _read_plain("history.parquet")
 
 
-def _user_snapshots() -> gpd.GeoDataFrame | None:
+@lru_cache(maxsize=64)
+def _load_user_snapshot(path: str, mtime_ns: int, size: int) -> tuple[gpd.GeoDataFrame | None, str | None]:
+    """One user snapshot file checked (cached per file version): (one-row frame, None) or (None, why it is skipped).
+
+    A file is used only if its name and its date agree, the date is real and
+    not in the future, and its polygon yields a front (``derive_sides``).
+    """
+    from gis import crs
+    from gis.frontline import derive_sides
+
+    name = Path(path).name
+    m = _USER_FILE_RE.fullmatch(name)
+    date = parse_date(m.group(1)) if m else None
+    if date is None or date > Date.today():
+        return None, f"Skipped user snapshot {name}: the name must be occupied_YYYY-MM-DD.parquet with a real, past date."
+    if size > USER_SNAPSHOT_MAX_BYTES:
+        return None, f"Skipped user snapshot {name}: larger than {USER_SNAPSHOT_MAX_BYTES // 2**20} MB."
+    try:
+        gdf = gpd.read_parquet(path)
+        if len(gdf) != 1 or list(gdf["date"]) != [m.group(1)] or (gdf.crs is not None and gdf.crs.to_epsg() != 4326):
+            return None, f"Skipped user snapshot {name}: it must hold one row dated {m.group(1)} in EPSG:4326."
+        geom = gdf.geometry.values[0]
+        if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            return None, f"Skipped user snapshot {name}: its geometry is not a polygon."
+        derive_sides(crs.to_metric(geom), ukraine_metric())
+    except GisError as e:
+        return None, f"Skipped user snapshot {name}: {e}"
+    except Exception as e:  # a damaged file must not take the app down
+        return None, f"Skipped user snapshot {name}: it cannot be read ({type(e).__name__})."
+    out = gpd.GeoDataFrame({"date": [m.group(1)], "source": [USER_SOURCE]}, geometry=[geom], crs="EPSG:4326")
+    if "line_fill" in gdf:  # stored by add-snapshot; otherwise layers.front derives it
+        out["line_fill"] = gpd.GeoSeries(gdf["line_fill"].values, crs="EPSG:4326")
+    return out, None
+
+
+def _user_snapshots() -> tuple[gpd.GeoDataFrame | None, list[str]]:
+    """The usable user snapshots (or None) and a notice per skipped file."""
     folder = user_data_dir()
-    files = sorted(folder.glob("occupied_*.parquet")) if folder.exists() else []
-    if not files:
-        return None
-    return pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
+    try:
+        files = sorted(folder.glob("occupied_*.parquet")) if folder.is_dir() else []
+        loaded = [_load_user_snapshot(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files]
+    except OSError as e:
+        return None, [f"User snapshots in {folder} cannot be read ({e.strerror or type(e).__name__}); they are skipped."]
+    frames = [g for g, _ in loaded if g is not None]
+    notices = [n for _, n in loaded if n is not None]
+    return (pd.concat(frames, ignore_index=True) if frames else None), notices
+
+
+def shipped_dates() -> set[str]:
+    """The dates of the shipped occupied-territory snapshots."""
+    return set(_read("occupied.parquet")["date"])
+
+
+def user_snapshot_notices() -> list[str]:
+    """Why user snapshot files (if any) are skipped, one notice per file."""
+    return _user_snapshots()[1]
 
 
 def occupied_history() -> gpd.GeoDataFrame:
     """All occupied-territory snapshots (date, source, geometry), shipped and user-added."""
     shipped = _read("occupied.parquet")
-    user = _user_snapshots()
+    user = _user_snapshots()[0]
     if user is None:
         return shipped
     merged = pd.concat([shipped[~shipped.date.isin(user.date)], user], ignore_index=True)
@@ -136,7 +200,7 @@ def check_date(date: str | None) -> str:
     """Validate a date string; None means the latest. Raises GisError."""
     if date is None:
         return latest_date()
-    if not isinstance(date, str) or not _DATE_RE.match(date):
+    if parse_date(date) is None:
         raise GisError(f"Date must look like YYYY-MM-DD, got {str(date)[:40]!r}.")
     available = dates()
     if date not in available:
@@ -181,4 +245,3 @@ def front(date: str | None = None):
     return make_front(date, row["source"], sides, ua)
 
 
-USER_SOURCE = "user-added snapshot"

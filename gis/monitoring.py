@@ -27,6 +27,10 @@ from gis.zones import Zone
 
 SIDE_CHOICES = ("both", "occupied", "ukraine_controlled")
 MEMO_LIMIT = 256  # width-independent coverage results kept per Front
+# Bounds on the work a user can ask for (docs/method.md, "Limits on uploads"): 5,000 posts is a
+# post every 270 m of the 1,347 km line; 100 orbits watch 8,000 km of line.
+MAX_POSTS = 5_000
+MAX_UAV_ORBITS = 100
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,10 @@ class UavPlan:
     segment_km: float = 80.0  # line length one orbit keeps under watch (km)
     footprint_km: float = 5.0  # sensor half-width each side of the line (km)
     endurance_h: float = 6.0  # hours per sortie
+
+    def __post_init__(self):
+        if not (isinstance(self.orbits, int) and 0 <= self.orbits <= MAX_UAV_ORBITS):
+            raise GisError(f"UAV orbits must be a whole number 0-{MAX_UAV_ORBITS}, got {str(self.orbits)[:20]}.")
 
     @property
     def airframes(self) -> int:
@@ -208,11 +216,19 @@ def coverage(front: Front, zone: Zone, sensor: Sensor, posts_m: np.ndarray, offs
     )
 
 
+def check_posts_count(n: int) -> None:
+    """Raise GisError if ``n`` user posts exceed MAX_POSTS."""
+    if n > MAX_POSTS:
+        raise GisError(f"{n:,} posts; the limit is {MAX_POSTS:,} (one every 270 m of the whole line). "
+                       "Thin them out, or use automatic posts with a spacing.")
+
+
 def user_posts_m(points_ll: list[BaseGeometry]) -> np.ndarray:
-    """User-placed posts (lon/lat Points or MultiPoints, already validated) as metric points."""
+    """User-placed posts (lon/lat Points or MultiPoints, already validated) as metric points (at most MAX_POSTS)."""
     pts = [p for g in points_ll for p in shapely.get_parts(g) if p.geom_type == "Point"]
     if not pts:
         raise GisError("No post points given.")
+    check_posts_count(len(pts))
     return crs.to_metric(np.array(pts, dtype=object))
 
 

@@ -125,10 +125,28 @@ def make_zone(front: Front, width_km: float, split: float = 0.5) -> Zone:
     return Zone(front.date, w, s, occ, ctl, float(a_occ), float(a_ctl))
 
 
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygons of an overlay result (drops the lines and points where shapes merely touch)."""
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon"]
+    return shapely.multipolygons(parts) if len(parts) > 1 else (parts[0] if parts else shapely.Polygon())
+
+
+def _robust_intersection(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
+    """``a ∩ b``; if floating-point noding fails on nearly coincident edges, again snapped to a 1 cm grid."""
+    try:
+        return shapely.intersection(a, b)
+    except shapely.errors.GEOSException:
+        return shapely.intersection(a, b, grid_size=0.01)
+
+
 def custom_zone(front: Front, polygon_m: BaseGeometry) -> Zone:
-    """A user-drawn/uploaded zone polygon (metric), split by side and clipped to Ukraine."""
-    occ = shapely.intersection(polygon_m, front.sides.occupied_side)
-    ctl = shapely.intersection(polygon_m, front.sides.controlled)
+    """A user-drawn/uploaded zone polygon (metric), split by side and clipped to Ukraine.
+
+    Width and split are NaN (not defined for a free shape). Raises GisError if
+    nothing of the polygon lies on Ukraine's territory.
+    """
+    occ = _polygonal(_robust_intersection(polygon_m, front.sides.occupied_side))
+    ctl = _polygonal(_robust_intersection(polygon_m, front.sides.controlled))
     if occ.is_empty and ctl.is_empty:
         raise GisError("The zone polygon does not overlap Ukraine's territory.")
     a_occ, a_ctl = crs.area_km2([occ, ctl])

@@ -9,11 +9,13 @@ from gis import export, layers, maps, monitoring, stats, zones
 from ui import common as c
 
 c.page_setup("Compare proposals")
-c.init_state_from_url({"width": 25.0, "split": 50})
+notices = c.init_state_from_url({"width": 25.0, "split": 50})
 date = st.session_state.get("date") or layers.latest_date()
 
 st.title("Compare proposals")
 st.caption(zones.MODELLED_NOTE + " Population: " + c.PRE_WAR_LABEL + ".")
+for n in notices:
+    c.message("warning", n)
 
 
 def picker(col, name: str, default: str) -> tuple[str, float, float]:

@@ -37,22 +37,23 @@ st.title("Monitoring: can the zone be watched?")
 st.caption("A ceasefire line holds only if violations are observed, attributed and answered: Minsk I and II failed with the OSCE "
            "recording hundreds of thousands of violations. Sensor ranges are public order-of-magnitude figures; edit them in the sidebar.")
 for n in notices:
-    st.warning(n)
+    c.message("warning", n)
 
 user_posts: list[tuple[float, float]] = st.session_state.setdefault("user_posts", [])
 if mode.startswith("my own"):
     up = st.file_uploader("Upload posts (GeoJSON Points, WGS84 lon/lat)", type=["geojson", "json", "zip"], key="posts_upload")
     if up is not None:
         try:
-            wkbs, up_notices = c.parse_upload(up.getvalue(), ("Point",))
-            pts = [(p.x, p.y) for g in shapely.from_wkb(wkbs) for p in shapely.get_parts(g)]
+            parsed = c.parsed_upload(up.getvalue(), ("Point",))
+            pts = [(p.x, p.y) for g in shapely.from_wkb(parsed["wkbs"]) for p in shapely.get_parts(g)]
             if st.session_state.get("_posts_file") != (up.name, len(pts)):
+                monitoring.check_posts_count(len(user_posts) + len(pts))
                 user_posts.extend(pts)
                 st.session_state["_posts_file"] = (up.name, len(pts))
-            for n in up_notices:
-                st.info(n)
-        except GisError as e:
-            st.error(f"Could not use {up.name!r}: {e} Your other posts are kept.")
+            for n in parsed["notices"]:
+                c.message("info", n)
+        except Exception as e:  # the upload's error boundary
+            c.error_box(e, f"Could not use {up.name!r}: ", " Your other posts are kept.")
     if st.button("Clear my posts", key="clear_posts"):
         user_posts.clear()
     st.caption(f"{len(user_posts)} post(s) placed. Click on the map to add one.")
@@ -63,7 +64,10 @@ try:
     cov = c.get_coverage(*coverage_args)
 except GisError as e:
     cov = None
-    st.info(f"{e} Place posts to see their coverage." if mode.startswith("my own") else str(e))
+    c.message("info", f"{e} Place posts to see their coverage." if mode.startswith("my own") else e)
+except Exception as e:  # never lose the page (or the user's posts) to an unexpected error
+    cov = None
+    c.error_box(e)
 
 zone = c.get_zone(date, width_km, split)
 if cov is not None:
@@ -88,10 +92,11 @@ with left:
         st.session_state["_last_click"] = click
         try:
             check_in_ukraine([shapely.Point(click["lng"], click["lat"])])
+            monitoring.check_posts_count(len(user_posts) + 1)
             user_posts.append((round(click["lng"], 5), round(click["lat"], 5)))
-            st.rerun()
-        except GisError as e:
-            st.error(f"Post not added: {e}")
+            st.rerun()  # (a BaseException: not caught below)
+        except Exception as e:  # a refused or malformed click
+            c.error_box(e, "Post not added: ", "")
 with right:
     if cov is not None:
         st.subheader(f"Unwatched stretches of line: {len(cov.gaps):,}")

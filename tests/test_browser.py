@@ -36,6 +36,7 @@ def test_map_draws_offline_and_slider_updates_map_and_numbers(page):
     page.keyboard.press("Home")  # width -> 1 km
     wait_idle(page)
     page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('0.5 + 0.5'))", timeout=30_000)
+    wait_idle(page)  # the first metric can update before the second: let the rerun finish
     after_metric = page.locator('[data-testid="stMetricValue"]').nth(1).inner_text()
     assert after_metric != before_metric
     deadline = time.time() + 30
@@ -131,3 +132,22 @@ def test_slider_keeps_the_users_zoom(page):
         time.sleep(0.1)
     assert zone_path_d(frame, COLORS["zone_controlled"]) != before_d  # the zone changed...
     assert frame.locator(".leaflet-control-scale-line").first.inner_text() == zoomed  # ...and the zoom did not
+
+
+def test_hostile_url_parameters_render_as_plain_text(page):
+    """/?date=[Log in again](https://ev.il)&proposal=![](https://ev.il/t.gif): text in a warning, no link, no image."""
+    from urllib.parse import urlencode
+
+    page.goto(page.base_url + "/?" + urlencode({"date": "[Log in again](https://ev.il)", "proposal": "![](https://ev.il/t.gif)"}))
+    wait_map_drawn(page)
+    wait_idle(page)
+    alerts = page.locator("[data-testid=stAlert]")
+    texts = [t.replace("\u200b", "") for t in alerts.all_inner_texts()]
+    assert any("date='[Log in again](https://ev.il)'" in t for t in texts), texts
+    assert any("proposal='![](https://ev.il/t.gif)'" in t for t in texts), texts
+    assert page.locator('a[href*="ev.il"]').count() == 0
+    assert page.locator('img[src*="ev.il"]').count() == 0
+    url_alerts = alerts.filter(has_text="URL parameter")
+    assert url_alerts.count() == 2 and url_alerts.locator("a, img, strong, em, code, span").count() == 0
+    assert not [u for u in page.external_requests if "ev.il" in u]
+    assert page.locator("[data-testid=stException]").count() == 0

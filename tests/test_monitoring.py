@@ -124,3 +124,14 @@ def test_cli_coverage(tmp_path):
     r = subprocess.run([sys.executable, "-m", "gis", "coverage", "--width-km", "20", "--sensor", "laser"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "Unknown sensor" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_user_posts_and_uav_orbits_are_bounded():
+    pts = [shapely.Point(37.0 + i * 1e-4, 48.5) for i in range(mon.MAX_POSTS + 1)]
+    with pytest.raises(GisError, match="the limit is 5,000"):
+        mon.user_posts_m(pts)
+    assert mon.user_posts_m(pts[:mon.MAX_POSTS]).size == mon.MAX_POSTS
+    for bad in (-1, mon.MAX_UAV_ORBITS + 1, 2.5):
+        with pytest.raises(GisError, match="UAV orbits"):
+            mon.UavPlan(orbits=bad)
+    assert mon.UavPlan(orbits=mon.MAX_UAV_ORBITS).airframes == mon.MAX_UAV_ORBITS * 5

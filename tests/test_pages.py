@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "bad_inputs"
 sys.path.insert(0, str(CORPUS))
-from cases import ERRORS  # noqa: E402
+from cases import ERRORS, HOSTILE_ACCEPTED, HOSTILE_ERRORS  # noqa: E402
 
 
 def _app(**params) -> AppTest:
@@ -29,6 +29,16 @@ def _number(text: str) -> float:
 
 def _metrics(at) -> dict:
     return {m.label: m.value for m in at.metric}
+
+
+def _shown(md: str) -> str:
+    """The text a Markdown source shows: backslash escapes and zero-width spaces removed."""
+    return re.sub(r"\\(.)", r"\1", md).replace("\u200b", "")
+
+
+def _is_plain(md: str) -> bool:
+    """True if a Markdown source can render no link, image or formatting: every ASCII punctuation mark is escaped."""
+    return not re.search(r"(?<!\\)[\[\]()!*_`#<>|~$:]", md.replace("\\\\", ""))
 
 
 def test_explorer_runs_and_shows_numbers():
@@ -97,7 +107,7 @@ def test_bad_upload_shows_error_and_page_keeps_working(name):
     at.radio(key="upload_kind").set_value("a custom zone (Polygon)").run()
     at.file_uploader(key="upload").upload(name, (CORPUS / name).read_bytes(), "application/geo+json").run()
     assert not at.exception
-    errors = [e.value for e in at.error]
+    errors = [_shown(e.value) for e in at.error]
     assert errors and ERRORS[name][1] in errors[0]
     assert _metrics(at)["Pull-back (km)"] == "12.5 + 12.5"  # the standard zone is still shown
     at.slider(key="width").set_value(10.0).run()  # and the page still reacts
@@ -186,3 +196,115 @@ def test_history_page_one_row_per_snapshot():
     assert abs(t.loc["2022-04-03", "occupied km²"] - t.loc["2026-08-22", "occupied km²"]) > 5_000
     at.select_slider(key="hist_date").set_value("2023-01-01").run()
     assert not at.exception and _metrics(at)["Occupied"] != "19.3 %"
+
+
+# ----------------------------------------------------------------------------- hostile input
+
+
+HOSTILE_URL = {"date": "[Log in again](https://ev.il)", "proposal": "![](https://ev.il/t.gif)"}
+
+
+@pytest.mark.parametrize("path", ["app.py", "pages/1_Compare_proposals.py", "pages/2_Monitoring.py"])
+def test_hostile_url_parameters_show_as_plain_text(path):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in HOSTILE_URL.items():
+        at.query_params[k] = v
+    at.run()
+    if path != "app.py":
+        at.switch_page(path).run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning if "URL parameter" in _shown(w.value)]
+    assert len(warnings) == 2
+    assert all(_is_plain(w) for w in warnings), warnings
+    assert any("[Log in again](https://ev.il)" in _shown(w) for w in warnings)
+    assert all("ev.il" not in m.value for m in at.markdown)
+
+
+def _upload(at, name: str, data: bytes, kinds: tuple[str, ...]):
+    kind = "a custom zone (Polygon)" if kinds == ("Polygon",) else "a custom frontline (LineString)"
+    at.radio(key="upload_kind").set_value(kind).run()
+    return at.file_uploader(key="upload").upload(name, data, "application/geo+json").run()
+
+
+@pytest.mark.parametrize("name", ["integer_5001_digits", "crs_properties_list", "crs_engineering_local_cs", "type_is_a_list",
+                                  "self_crossing_polygon_1000", "comb_40000_vertices", "self_crossing_line_1000",
+                                  "line_70m_in_3400km_out", "markdown_in_type"])
+def test_hostile_upload_gives_a_message_and_the_page_keeps_working(name):
+    kinds, make, msg = HOSTILE_ERRORS[name]
+    at = _upload(_app(), f"{name}.geojson", make(), kinds)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and msg in _shown(errors[0]) and _is_plain(errors[0])
+    assert _metrics(at)["Pull-back (km)"] == "12.5 + 12.5"  # the standard zone is shown
+    at.slider(key="width").set_value(10.0).run()
+    assert not at.exception and _metrics(at)["Pull-back (km)"] == "5 + 5"
+
+
+@pytest.mark.parametrize("name,low,high", [("whole_world_zone", 590_000, 610_000), ("pole_to_pole_strip", 55_000, 61_000)])
+def test_huge_zones_report_the_part_inside_ukraine(name, low, high):
+    kinds, make, notice = HOSTILE_ACCEPTED[name]
+    at = _upload(_app(), f"{name}.geojson", make(), kinds)
+    assert not at.exception and not at.error
+    assert low < _number(_metrics(at)["Zone area"]) < high
+    assert any(notice in _shown(i.value) for i in at.info)
+
+
+def test_file_name_shows_as_plain_text():
+    at = _upload(_app(), "[Log in again](https://ev.il) **x**.geojson", (CORPUS / "valid_zone.geojson").read_bytes(), ("Polygon",))
+    assert not at.exception
+    success = [s.value for s in at.success]
+    assert len(success) == 1 and _is_plain(success[0]) and "[Log in again](https://ev.il) **x**" in _shown(success[0])
+
+
+def test_unexpected_error_in_an_upload_is_a_message(monkeypatch):
+    import ui.common
+
+    def boom(data, kinds):
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(ui.common, "read_geojson_bytes", boom)
+    data = (CORPUS / "valid_zone.geojson").read_bytes() + b" " * 7  # new content: not in the parse cache
+    at = _upload(_app(), "zone.geojson", data, ("Polygon",))
+    assert not at.exception
+    assert "unexpected RuntimeError" in _shown(at.error[0].value) and "internal detail" not in at.error[0].value
+    assert _metrics(at)["Pull-back (km)"] == "12.5 + 12.5"
+
+
+def test_monitoring_refuses_hostile_posts_and_keeps_the_users_posts():
+    at = _page("pages/2_Monitoring.py")
+    at.radio(key="post_mode").set_value("my own posts (click the map or upload)").run()
+    pts = b'{"type":"MultiPoint","coordinates":[[37.5,48.5],[35.1,47.6]]}'
+    at.file_uploader(key="posts_upload").upload("posts.geojson", pts, "application/geo+json").run()
+    assert _metrics(at)["Posts"] == "2"
+    for name in ("posts_1_in_999_out", "posts_6000"):
+        kinds, make, msg = HOSTILE_ERRORS[name]
+        at.file_uploader(key="posts_upload").upload(f"{name}.geojson", make(), "application/geo+json").run()
+        assert not at.exception
+        assert any(msg in _shown(e.value) for e in at.error)
+        assert _metrics(at)["Posts"] == "2"  # nothing the user made is lost
+    assert any("2 post(s) placed" in c.value for c in at.caption)
+
+
+def test_app_survives_broken_user_snapshots(tmp_path, monkeypatch):
+    from test_cli import _write_user_snapshots
+
+    monkeypatch.setenv("FFE_USER_DATA", str(tmp_path / "broken"))
+    _write_user_snapshots(tmp_path / "broken")
+    at = _app()
+    assert not at.exception
+    skipped = [w.value for w in at.sidebar.warning if "Skipped user snapshot" in _shown(w.value)]
+    assert len(skipped) == 4
+    assert at.selectbox(key="date").value == "2026-08-22"
+    at.switch_page("pages/1_Compare_proposals.py").run()
+    assert not at.exception
+
+
+def test_line_refused_after_parsing_gives_a_message():
+    """A line the parser accepts but the custom front refuses (736,000 km inside Ukraine): a message, cached."""
+    import hostile
+
+    at = _upload(_app(), "zigzag.geojson", hostile.zigzag_line(1_000), ("LineString",))
+    assert not at.exception
+    assert "the limit is 10,000 km" in _shown(at.error[0].value)
+    at.slider(key="width").set_value(10.0).run()
+    assert not at.exception and _metrics(at)["Pull-back (km)"] == "5 + 5" and "10,000 km" in _shown(at.error[0].value)

@@ -1,13 +1,17 @@
 """Shared Streamlit wiring: cached calls into ``gis``, URL state, the map widget.
 
 No geometry logic here: everything is computed by ``gis``; this module only
-caches it per date/width/split and turns errors into ``st.error``.
+caches it per date/width/split and turns errors into ``st.error``. Every
+message that may hold text from a user (URL, file name, file content) goes
+through ``message``, which shows it as plain text, never as Markdown.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
+import string
 from pathlib import Path
 
 import altair as alt
@@ -15,7 +19,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gis import GisError, crs, export, layers, maps, monitoring, stats, zones
+from gis import GisError, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.uploads import read_geojson_bytes
 from ui import mapview
@@ -40,6 +44,8 @@ def page_setup(title: str) -> None:
         for script, label in PAGES:
             st.page_link(script, label=label)
         st.divider()
+        for n in layers.user_snapshot_notices():
+            message("warning", n)
     setup_offline_map()
 
 
@@ -202,6 +208,8 @@ def init_state_from_url(defaults: dict) -> list[str]:
         for k in ZONE_KEYS:
             if k not in st.session_state and f"_keep_{k}" in st.session_state:
                 st.session_state[k] = st.session_state[f"_keep_{k}"]
+        if st.session_state.get("date") not in layers.dates():  # e.g. a user snapshot skipped since
+            st.session_state["date"] = st.session_state["_keep_date"] = layers.latest_date()
         return st.session_state.get("_url_notices", [])
     notices: list[str] = []
     dates = layers.dates()
@@ -270,27 +278,103 @@ def zone_controls(container=st.sidebar) -> tuple[str, float, float, str]:
 # ----------------------------------------------------------------------- uploads
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def parse_upload(data: bytes, kinds: tuple[str, ...]):
-    """Parsed upload (cached by content); GisError propagates."""
-    up = read_geojson_bytes(data, kinds=kinds)
-    return [shapely.to_wkb(g) for g in up.geometries], up.notices
+@st.cache_data(show_spinner="Checking the uploaded file…", max_entries=32)
+def parse_upload(data: bytes, kinds: tuple[str, ...]) -> dict:
+    """An upload parsed once per content, failures included (a refused file is not re-parsed on every rerun).
+
+    {"wkbs": lon/lat features (WKB), "metric": the combined METRIC_CRS geometry (WKB), "notices": [...]}
+    or {"error": message}.
+    """
+    try:
+        up = read_geojson_bytes(data, kinds=kinds)
+        return {"wkbs": [shapely.to_wkb(g) for g in up.geometries], "metric": shapely.to_wkb(up.metric()),
+                "notices": up.notices}
+    except Exception as e:  # the error boundary of uploads: every failure becomes a message
+        return {"error": error_text(e)}
+
+
+def parsed_upload(data: bytes, kinds: tuple[str, ...]) -> dict:
+    """``parse_upload``, raising GisError(message) for a refused file."""
+    parsed = parse_upload(data, kinds)
+    if "error" in parsed:
+        raise GisError(parsed["error"])
+    return parsed
 
 
 def upload_geometry_m(data: bytes, kinds: tuple[str, ...]):
     """(metric geometry, notices) of an upload; raises GisError."""
-    wkbs, notices = parse_upload(data, kinds)
-    return crs.to_metric(shapely.union_all(shapely.from_wkb(wkbs))), notices
+    parsed = parsed_upload(data, kinds)
+    return shapely.from_wkb(parsed["metric"]), parsed["notices"]
 
 
 @st.cache_resource(show_spinner="Analysing the uploaded line…", max_entries=8)
-def custom_front_for(date: str, data_hash: str, _line_m):
-    front = custom_front(get_front(date), _line_m, label="uploaded line")
-    return front, stats.population_index_for(front)
+def _custom_front(date: str, data_hash: str, _line_m):
+    try:
+        front = custom_front(get_front(date), _line_m, label="uploaded line")
+        return front, stats.population_index_for(front)
+    except Exception as e:  # kept, so a refused line is not re-analysed on every rerun
+        return GisError(error_text(e)), None
+
+
+def custom_front_for(date: str, data_hash: str, line_m):
+    """(Front, population index) along an uploaded metric line, cached per date and file; raises GisError."""
+    front, index = _custom_front(date, data_hash, line_m)
+    if isinstance(front, GisError):
+        raise front
+    return front, index
+
+
+@st.cache_resource(show_spinner="Analysing the uploaded zone…", max_entries=8)
+def _custom_zone(date: str, data_hash: str, _polygon_m):
+    try:
+        front = get_front(date)
+        zone = zones.custom_zone(front, _polygon_m)
+        return zone, stats.analyse(front, zone, get_population_index(date))
+    except Exception as e:  # kept, so a refused zone is not re-analysed on every rerun
+        return GisError(error_text(e)), None
+
+
+def custom_zone_for(date: str, data_hash: str, polygon_m):
+    """(Zone, analysis) of an uploaded metric polygon, cached per date and file (a slider move does not
+    change it); raises GisError."""
+    zone, analysis = _custom_zone(date, data_hash, polygon_m)
+    if isinstance(zone, GisError):
+        raise zone
+    return zone, analysis
 
 
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+# ----------------------------------------------------------------------- messages
+
+_MARKDOWN_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+_ZWSP = "\u200b"  # zero-width space: breaks what Markdown renderers turn into links or icons after parsing
+
+
+def plain(text: object) -> str:
+    """Text shown exactly as written by st.error/warning/info/success/markdown: no link, image, emoji,
+    colour, LaTeX or formatting, whatever it holds (it may come from a URL, a file name or a file).
+
+    Every ASCII punctuation mark is backslash-escaped (CommonMark), and a zero-width space after
+    ':', '@' and 'www' stops the autolinks, emoji and icon shortcodes applied to the parsed text.
+    """
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    escaped = re.sub(r"(?i)(www)(\\\.)", rf"\1{_ZWSP}\2", escaped)
+    return escaped.replace(":", ":" + _ZWSP).replace("@", "@" + _ZWSP)
+
+
+def message(kind: str, text: object, container=st) -> None:
+    """Show ``text`` as plain text in a box of ``kind`` ("error", "warning", "info" or "success")."""
+    getattr(container, kind)(plain(text))
+
+
+def error_text(e: BaseException) -> str:
+    """The user-facing text of an exception: its message for GisError, a short generic one otherwise."""
+    if isinstance(e, GisError):
+        return str(e)
+    return f"It could not be analysed (unexpected {type(e).__name__})."
 
 
 # ----------------------------------------------------------------------- map
@@ -332,8 +416,9 @@ def show_map(date: str, layers: list[mapview.MapLayer], key: str, legend: list |
     return mapview.show(base, layers, key=key, height=height, returned_objects=returned_objects)
 
 
-def error_box(e: Exception) -> None:
-    st.error(str(e) if isinstance(e, GisError) else f"Something went wrong: {type(e).__name__}. The rest of the page still works.")
+def error_box(e: Exception, prefix: str = "", suffix: str = " The rest of the page still works.") -> None:
+    """An error box for any exception, as plain text."""
+    message("error", f"{prefix}{error_text(e)}{suffix}")
 
 
 def geojson_download(label: str, make_fc, file_name: str, key: str) -> None:
