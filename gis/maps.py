@@ -64,13 +64,12 @@ BROWSER_GRID_DEG = 1e-4
 
 
 def _ll(geom_m, tol_m: float):
-    """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload)."""
+    """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload).
+    Simplified in metres first (fewer vertices to reproject), then each vertex rounded on its own: drawing
+    needs no validity, and a topology-preserving rounding cost several times more (and failed on slivers)."""
     grid = BROWSER_GRID_DEG if tol_m >= 50 else BROWSER_GRID_DEG / 10
     ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
-    try:
-        return shapely.set_precision(ll, grid)
-    except shapely.errors.GEOSException:  # rare topology failures on thin slivers: just round (drawing needs no validity)
-        return shapely.set_precision(ll, grid, mode="pointwise")
+    return shapely.set_precision(ll, grid, mode="pointwise")
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
@@ -283,21 +282,28 @@ MAPTOOLS_CSS = """
 .ffe-airport { font: 12px/16px sans-serif; text-align: center; color: #0b3d91; background: #fff;
   border: 1px solid #0b3d91; border-radius: 50%; box-shadow: 0 0 2px rgba(0,0,0,.3); }
 .leaflet-container .leaflet-control-attribution, .leaflet-container .leaflet-control-scale-line { font-size: 11px; }
+.ffe-dot-hover .leaflet-tooltip:not(.ffe-tip) { display: none; }
 .ffe-legend summary { cursor: pointer; font-weight: 600; }
 .ffe-legend details:not([open]) summary { margin: 0; }
 """
+
+
+# A map that fills the page: its frame (the st_folium iframe) is as tall as the screen below the page's top.
+# The map's own script gives the frame this rule once (FFE.fillFrame): a style element the page re-rendered
+# on every slider move resized the map each time (~0.07 s of the browser's CPU per move).
+FILL_FRAME_CSS = "iframe.ffe-fill { height: max(440px, calc(100vh - 320px)) !important; }"
 
 
 class MapTools(MacroElement):
     """The map helpers (gis/maptools.js), their CSS and the place list the town and name layers share
     (``places()``, ``TOWN_TIERS``, oblast names), once per base map, before its layers.
 
-    ``fill_height``: the map fills the frame (100vh of the iframe) instead of the fixed height."""
+    ``fill_height``: the map fills the page's height (``FILL_FRAME_CSS``) instead of its fixed height."""
 
     _template = Template("""
         {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
         {% macro script(this, kwargs) %}{{ this.js }}
-        FFE.init({{ this._parent.get_name() }}, {{ this.places }});
+        FFE.init({{ this._parent.get_name() }}, {{ this.places }}, {{ this.fill_css }});
         {% endmacro %}
     """)
 
@@ -307,6 +313,7 @@ class MapTools(MacroElement):
         self.js = MAPTOOLS_JS
         self.places = _js({**places(), "tiers": TOWN_TIERS, "oblasts": oblast_names()})
         self.css = MAPTOOLS_CSS + ("#map_div { height: 100vh !important; }" if fill_height else "")
+        self.fill_css = _js(FILL_FRAME_CSS if fill_height else None)
 
 
 class FfeLayer(folium.map.Layer):
@@ -360,18 +367,19 @@ def zone_towns(towns: pd.DataFrame) -> dict:
 
 
 class ZoneShapes(MacroElement):
-    """One zone's parts and towns, pre-serialised (``data``: a JSON string), drawn into the feature group."""
+    """One zone's parts and towns, pre-serialised (``data``: a JSON string), drawn into the feature group.
+    The browser reads the data with JSON.parse (faster than parsing the same object as JavaScript)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        FFE.zone({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }}, {{ this.data }});
+        FFE.zone({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }}, JSON.parse({{ this.data_js }}));
         {% endmacro %}
     """)
 
     def __init__(self, data: str):
         super().__init__()
         self._name = "ZoneShapes"
-        self.data = data
+        self.data_js = json.dumps(data)  # a JS string literal holding the JSON
 
 
 class Attribution(MacroElement):

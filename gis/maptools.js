@@ -20,14 +20,17 @@
     });
   }
   FFE.esc = esc;
-  FFE.people = function (n) {
-    return (n === null || n === undefined) ? 'population unknown' : Math.round(n).toLocaleString('en-US') + ' people (2022)';
+  FFE.people = function (n) {  // 305239 -> '305,239 people (2022)' (toLocaleString is ~50x slower)
+    if (n === null || n === undefined) { return 'population unknown'; }
+    return String(Math.round(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',') + ' people (2022)';
   };
 
   // Panes, the shared canvas, the hover tooltip and the place list (places: columns name, lat, lon, pop,
   // obl, r, tier, most important first; tiers: [people, dot from zoom, name from zoom]; oblasts: names).
-  FFE.init = function (map, places) {
+  // fillCss: a CSS rule for the page sizing frames of class ffe-fill (the map fills the page), or null.
+  FFE.init = function (map, places, fillCss) {
     FFE.places = places;
+    if (fillCss) { FFE.fillFrame(map, fillCss); }
     var dots = map.createPane('ffeDots');
     dots.style.zIndex = 450;            // above the zone polygons (overlayPane 400)
     dots.style.pointerEvents = 'none';  // ...without hiding them from the mouse
@@ -38,12 +41,35 @@
     FFE.tip = L.tooltip({direction: 'top', offset: [0, -5], className: 'ffe-tip'});
     var last = null, queued = false;
     map.on('mousemove', function (e) {
+      var target = e.originalEvent && e.originalEvent.target;
+      if (target && target.closest && target.closest('.leaflet-marker-icon')) {  // on a symbol with its own tooltip
+        map.closeTooltip(FFE.tip);
+        L.DomUtil.removeClass(map.getContainer(), 'ffe-dot-hover');
+        return;
+      }
       last = e.layerPoint;
       if (queued) { return; }
       queued = true;
       L.Util.requestAnimFrame(function () { queued = false; FFE.hover(map, last); });
     });
     map.on('mouseout zoomstart', function () { map.closeTooltip(FFE.tip); });
+  };
+
+  // Size this map's frame by the page's rule (added to the page once; it stays across reruns, so the
+  // frame is never resized by a slider move), then let Leaflet measure the map before it opens on the front.
+  FFE.fillFrame = function (map, css) {
+    var frame = null;
+    try { frame = window.frameElement; } catch (e) { return; }  // not a same-origin frame: fixed height
+    if (!frame) { return; }
+    var doc = frame.ownerDocument;
+    if (!doc.getElementById('ffe-fill-css')) {
+      var style = doc.createElement('style');
+      style.id = 'ffe-fill-css';
+      style.textContent = css;
+      doc.head.appendChild(style);
+    }
+    frame.classList.add('ffe-fill');
+    map.invalidateSize({animate: false, pan: false});
   };
 
   // The nearest dot under the mouse (layer point ``pt``), zone dots winning ties over the base map's.
@@ -57,11 +83,14 @@
         if (d <= m._radius + 3 && d <= bestD) { best = m; bestD = d; }
       });
     });
+    var container = map.getContainer();
     if (best) {
-      FFE.tip.setLatLng(best.getLatLng()).setContent(best.ffeTip);
+      FFE.tip.setLatLng(best.getLatLng()).setContent(typeof best.ffeTip === 'function' ? best.ffeTip() : best.ffeTip);
       if (!map.hasLayer(FFE.tip)) { map.openTooltip(FFE.tip); }
+      L.DomUtil.addClass(container, 'ffe-dot-hover');  // the town's tooltip, not also the zone's under it
     } else if (map.hasLayer(FFE.tip)) {
       map.closeTooltip(FFE.tip);
+      L.DomUtil.removeClass(container, 'ffe-dot-hover');
     }
   };
 
@@ -71,7 +100,8 @@
     return group;
   }
 
-  // Dots: p = {lat, lon, r (px), tip (HTML), dz (minimum zoom)} arrays; style = circle marker options.
+  // Dots: p = {lat, lon, r (px), dz (minimum zoom)} arrays and tip: HTML texts, or a function of the index
+  // (made on hover only); style = circle marker options.
   // Returns a layer group holding one sub-group per minimum zoom, shown from that zoom on.
   FFE.dots = function (map, p, style) {
     var tiers = {}, all = L.layerGroup();
@@ -79,7 +109,7 @@
       var dz = p.dz ? p.dz[i] : 0;
       if (!tiers[dz]) { tiers[dz] = hoverable(L.layerGroup()); }
       var m = L.circleMarker([p.lat[i], p.lon[i]], L.extend({renderer: FFE.canvas, interactive: false, radius: p.r[i]}, style));
-      m.ffeTip = p.tip[i];
+      m.ffeTip = typeof p.tip === 'function' ? p.tip.bind(null, i) : p.tip[i];
       tiers[dz].addLayer(m);
     }
     function update() {
@@ -96,9 +126,9 @@
   // The base map's towns (FFE.places) as dots, tooltip: name, people (2022), oblast.
   FFE.towns = function (map) {
     var p = FFE.places;
-    var tip = p.name.map(function (n, i) {
-      return '<b>' + esc(n) + '</b><br>' + FFE.people(p.pop[i]) + '<br>' + esc(p.oblasts[p.obl[i]] || '');
-    });
+    var tip = function (i) {
+      return '<b>' + esc(p.name[i]) + '</b><br>' + FFE.people(p.pop[i]) + '<br>' + esc(p.oblasts[p.obl[i]] || '');
+    };
     var dz = p.tier.map(function (t) { return p.tiers[t][1]; });
     return FFE.dots(map, {lat: p.lat, lon: p.lon, r: p.r, tip: tip, dz: dz},
                     {color: '#ffffff', weight: 0.8, fillColor: '#333333', fillOpacity: 0.9});
@@ -191,13 +221,19 @@
         if (it.marker && !keep.has(it) && group.hasLayer(it.marker)) { group.removeLayer(it.marker); }
       });
     }
+    var queued = false;
+    function schedule() {  // one layout per animation frame, however many events asked for it
+      if (queued) { return; }
+      queued = true;
+      L.Util.requestAnimFrame(function () { queued = false; layout(); });
+    }
     var events = 'zoomend moveend resize ffe:relayout';
     group.on('add', function () {
-      map.on(events, layout);
-      map.whenReady(layout);
-      setTimeout(layout, 0);  // again once the layer control (added after the base map's script) is there
+      map.on(events, schedule);
+      schedule();
+      setTimeout(schedule, 50);  // again once the layer control (added after the base map's script) is there
     });
-    group.on('remove', function () { map.off(events, layout); });
+    group.on('remove', function () { map.off(events, schedule); });
     group.relayout = layout;
     return group;
   };

@@ -107,7 +107,7 @@ def test_zone_layer_is_one_element_with_the_zone_and_its_towns(zone, pop_index, 
     towns = stats.towns_inside(front, zone, pop_index)
     layer = mapview.render_layer(maps.zone_layer(zone, towns, "Zone 12 km"))
     assert layer.js.count("FFE.zone(") == 1 and "L.geoJson" not in layer.js  # no per-feature folium objects
-    data = json.loads(re.search(r"FFE\.zone\(map_div, \w+, (.*)\);", layer.js).group(1))
+    data = json.loads(json.loads(re.search(r"FFE\.zone\(map_div, \w+, JSON\.parse\((.*)\)\);", layer.js).group(1)))
     assert [p["c"] for p in data["parts"]] == [maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]]
     drawn = [shapely.from_geojson(json.dumps(p["g"])) for p in data["parts"]]
     area = sum(crs.area_km2([crs.to_metric(g) for g in drawn]))

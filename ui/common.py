@@ -38,10 +38,6 @@ PAGE_CSS = """<style>
 h1 { font-size: 2.1rem !important; padding-top: 0.2rem !important; }
 [data-testid="stMetricValue"] { font-size: 1.85rem; }
 </style>"""
-# The Explorer's map fills the screen below the numbers (base map built with ``fill_height``).
-MAP_FILL_CSS = """<style>
-iframe[title="streamlit_folium.st_folium"] { height: max(440px, calc(100vh - 320px)) !important; }
-</style>"""
 
 
 def page_setup(title: str) -> None:
@@ -352,9 +348,7 @@ def show_map(date: str, layers: list[mapview.MapLayer], key: str, legend: list |
              returned_objects: list[str] | None = None, fill_height: bool = False):
     """The date's base map (rendered once) with ``layers`` on top; a rerun swaps only the layers
     (the map keeps the user's zoom). Returns the map events named in ``returned_objects``.
-    ``fill_height``: the map fills the screen below the page's top (MAP_FILL_CSS) instead of ``height`` px."""
-    if fill_height:
-        st.html(MAP_FILL_CSS)
+    ``fill_height``: the map fills the screen below the page's top (gis.maps.FILL_FRAME_CSS) instead of ``height`` px."""
     base = base_map_for(date, tuple(map(tuple, legend)) if legend else None, fill_height)
     return mapview.show(base, layers, key=key, height=height, returned_objects=returned_objects)
 
