@@ -63,12 +63,13 @@ def use_local_leaflet(base_url: str = LEAFLET_URL) -> None:
 BROWSER_GRID_DEG = 1e-4
 
 
-def _ll(geom_m, tol_m: float):
+def _ll(geom_m, tol_m: float, keep_topology: bool = True):
     """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload).
     Simplified in metres first (fewer vertices to reproject), then each vertex rounded on its own: drawing
-    needs no validity, and a topology-preserving rounding cost several times more (and failed on slivers)."""
+    needs no validity, and a topology-preserving rounding cost several times more (and failed on slivers).
+    ``keep_topology=False`` (per-move layers): plain Douglas-Peucker, 3-4x faster, same area within 0.01 %."""
     grid = BROWSER_GRID_DEG if tol_m >= 50 else BROWSER_GRID_DEG / 10
-    ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
+    ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=keep_topology))
     return shapely.set_precision(ll, grid, mode="pointwise")
 
 
@@ -345,7 +346,7 @@ def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone
         side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
         tol = zone_simplify_m(depth) if depth == depth else SIMPLIFY_ZONE_M  # NaN depth: custom zone
         tip = f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²" if depth == depth else f"{label}, {side_name}: {area:,.0f} km²"
-        parts.append(f'{{"g":{shapely.to_geojson(_ll(geom, tol))},"c":{_js(color)},"t":{_js(_esc(tip))}}}')
+        parts.append(f'{{"g":{shapely.to_geojson(_ll(geom, tol, keep_topology=False))},"c":{_js(color)},"t":{_js(_esc(tip))}}}')
     dots = _js(zone_towns(towns.head(MAX_TOWN_MARKERS))) if towns is not None and len(towns) else "null"
     ZoneShapes(f'{{"parts":[{",".join(parts)}],"towns":{dots}}}').add_to(fg)
     return fg
@@ -380,6 +381,11 @@ class ZoneShapes(MacroElement):
         super().__init__()
         self._name = "ZoneShapes"
         self.data_js = json.dumps(data)  # a JS string literal holding the JSON
+
+    def render(self, **kwargs) -> None:
+        """Nothing to do ahead: the map widget renders the script macro itself (ui/mapview.render_layer,
+        st_folium). branca's render would copy the script into the figure as a new Jinja template, i.e.
+        compile ~100 KB of data as a template (~5 ms per zone)."""
 
 
 class Attribution(MacroElement):

@@ -32,11 +32,17 @@ PAGES = [("app.py", "Explorer"), ("pages/1_Compare_proposals.py", "Compare propo
          ("pages/4_Data_and_method.py", "Data & method")]
 
 
-# Less empty space above the page's title (Streamlit's default is 6rem), so the map fits the screen.
+# Less empty space around the page (Streamlit's default is 6rem above), so the map fits the screen.
+# While a rerun is under way, Streamlit fades every element to 1/3 opacity over 1 s (after 0.5 s) and
+# animates a running icon: each reader's browser then draws ~60 frames a second for as long as it waits,
+# which under load was most of a waiting page's CPU (benchmarks.browser_profile). Elements still dim
+# after 0.5 s, in one step; the running icon is hidden.
 PAGE_CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding: 3.4rem 2rem 3rem 2rem; }
 h1 { font-size: 2.1rem !important; padding-top: 0.2rem !important; }
 [data-testid="stMetricValue"] { font-size: 1.85rem; }
+[data-testid="stElementContainer"][data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
+[data-testid="stStatusWidgetRunningIcon"] { display: none !important; }
 </style>"""
 
 

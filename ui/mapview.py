@@ -111,10 +111,15 @@ def render_layer(fg: folium.FeatureGroup) -> MapLayer:
     while rendering (the JS names the map ``map_div`` either way), so shared cached maps are never modified."""
     token = fg._id[:12]  # unique per layer: two dynamic layers on one map never share a variable
     host = _host_map()
+    fig = host.get_root()
+    parts = (host, fig.header, fig.html, fig.script)
+    before = [set(el._children) for el in parts]
     try:
         js = sf._get_feature_group_string(fg, host, idx=token)  # type: ignore[arg-type]
-    finally:
-        host._children.pop(fg.get_name(), None)
+    finally:  # rendering also copied the layer's script into the host's figure: drop it (else it grows per layer)
+        for el, keep in zip(parts, before):
+            for name in set(el._children) - keep:
+                del el._children[name]
     return MapLayer(fg.layer_name, f"feature_group_feature_group_{token}", js)
 
 
