@@ -274,14 +274,14 @@ def _esc(text) -> str:
 
 MAPTOOLS_JS = (Path(__file__).with_name("maptools.js")).read_text(encoding="utf-8")
 MAPTOOLS_CSS = """
-.ffe-label span { position: absolute; left: 0; top: 0; white-space: nowrap; line-height: 1; color: #1b1b1b;
+.ffe-label { position: absolute; white-space: nowrap; line-height: 1; color: #1b1b1b;
   font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
-.ffe-city span { font-weight: 700; }
-.ffe-town span { font-weight: 400; color: #303030; }
-.ffe-oblast span { font-weight: 600; color: #7d7d7d; letter-spacing: 1.5px; }
-.ffe-airport { font: 12px/16px sans-serif; text-align: center; color: #0b3d91; background: #fff;
-  border: 1px solid #0b3d91; border-radius: 50%; box-shadow: 0 0 2px rgba(0,0,0,.3); }
+.ffe-city { font-weight: 700; }
+.ffe-town { font-weight: 400; color: #303030; }
+.ffe-oblast { font-weight: 600; color: #7d7d7d; letter-spacing: 1.5px; }
+.ffe-airport { position: absolute; width: 14px; height: 14px; font: 11px/14px sans-serif; text-align: center;
+  color: #0b3d91; background: #fff; border: 1px solid #0b3d91; border-radius: 50%; box-shadow: 0 0 2px rgba(0,0,0,.3); }
 .leaflet-container .leaflet-control-attribution, .leaflet-container .leaflet-control-scale-line { font-size: 11px; }
 .ffe-dot-hover .leaflet-tooltip:not(.ffe-tip) { display: none; }
 .ffe-legend summary { cursor: pointer; font-weight: 600; }

@@ -53,7 +53,7 @@ MAIN_CITIES = ("Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykol
 # Names drawn as text, visible, and inside the map's own box (not clipped by its edges).
 VISIBLE_LABELS = """(map) => {
   const box = map.getBoundingClientRect();
-  return [...document.querySelectorAll('.ffe-label span')].filter(s => {
+  return [...document.querySelectorAll('.ffe-label')].filter(s => {
     const r = s.getBoundingClientRect(), cs = getComputedStyle(s);
     return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none' && +cs.opacity > 0.5
       && r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
@@ -69,7 +69,7 @@ def test_opening_map_names_the_main_cities_and_no_deploy_button(page):
         page.goto(page.base_url)
         frame = wait_map_drawn(page)
         wait_idle(page)
-        frame.locator(".ffe-city span").first.wait_for(timeout=30_000)
+        frame.locator(".ffe-city").first.wait_for(timeout=30_000)
         time.sleep(0.5)  # the opening fit to the front, then the labels' placement
         shown = set(frame.locator("#map_div").evaluate(VISIBLE_LABELS))
         assert len(shown & set(MAIN_CITIES)) >= 5, sorted(shown)
@@ -103,7 +103,7 @@ def test_other_pages_load_with_a_drawn_map(page, path, name):
     frame = wait_map_drawn(page)
     wait_idle(page)
     assert frame.locator("path.leaflet-interactive").count() >= 5  # zones, frontline, plants
-    frame.locator(".ffe-city span").first.wait_for(timeout=30_000)  # place names
+    frame.locator(".ffe-city").first.wait_for(timeout=30_000)  # place names
     assert page.locator("[data-testid=stException]").count() == 0
     page.screenshot(path=str(_artifacts() / f"{name}.png"), full_page=True)
 
