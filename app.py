@@ -69,44 +69,40 @@ st.caption(f"People: **{c.fmt_people(pop['estimate'])}** (range {c.fmt_people(po
            f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} on the Ukrainian-controlled side; "
            f"{c.PRE_WAR_LABEL}. Areas: {zone.area_km2_occupied:,.0f} km² occupied side, {zone.area_km2_controlled:,.0f} km² Ukrainian side.")
 
-# --- map and tables -----------------------------------------------------------------------
-left, right = st.columns([5, 3])
+# --- the map: the page's full width and most of its height ------------------------------------
+standard = not custom and front.source != "uploaded line"  # else an uploaded zone or line: not cached
+layer = (c.zone_map_layer(date, width_km, split, label) if standard
+         else c.map_layer(maps.zone_layer(zone, analysis.towns, label)))
+c.show_map(date, [layer], key=f"explorer_map_{date}", fill_height=True)
+
+# --- what the zone holds --------------------------------------------------------------------
+infra = analysis.infrastructure
+for r in infra[infra.kind == "nuclear power plant"].itertuples():
+    st.warning(f"**{r.name}** ({r.detail}) lies inside the zone, "
+               f"on the {c.side_label(r.side)} side, {r.km_to_line} km from the line.")
+towns = analysis.towns
+st.subheader(f"Settlements inside: {len(towns):,}")
+st.dataframe(c.towns_table(towns.head(200)), hide_index=True, height=320, width="stretch", column_config=c.TOWNS_COLUMNS)
+left, right = st.columns(2, gap="large")
 with left:
-    standard = not custom and front.source != "uploaded line"  # else an uploaded zone or line: not cached
-    layer = (c.zone_map_layer(date, width_km, split, label) if standard
-             else c.map_layer(maps.zone_layer(zone, analysis.towns, label)))
-    c.show_map(date, [layer], key=f"explorer_map_{date}")
-with right:
-    infra = analysis.infrastructure
-    plants = infra[infra.kind == "nuclear power plant"]
-    for r in plants.itertuples():
-        st.warning(f"**{r.name}** ({r.detail}) lies inside the zone, "
-                   f"on the {c.side_label(r.side)} side, {r.km_to_line} km from the line.")
     airports = infra[infra.kind != "nuclear power plant"]
+    st.markdown(f"**Airports and air bases inside: {len(airports)}**")
     if len(airports):
-        st.caption(f"**Airports and air bases inside: {len(airports)}**")
-        st.dataframe(c.infrastructure_table(airports), hide_index=True, width="stretch")
-    if not len(infra):
-        st.info("No listed nuclear plant, airport or air base lies inside the zone.")
-    towns = analysis.towns
-    st.subheader(f"Settlements inside: {len(towns):,}")
-    st.dataframe(c.towns_table(towns.head(200)), hide_index=True, height=300, width="stretch",
-                 column_config=c.TOWNS_COLUMNS)
+        st.dataframe(c.infrastructure_table(airports), hide_index=True, width="stretch", column_config=c.INFRA_COLUMNS)
     by_obl = pd.DataFrame(pop["by_oblast"].items(), columns=["iso", "people_in_zone"])
     obl = c.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
+    obl["people_in_zone"] = obl["people_in_zone"].fillna(0)  # an oblast absent from the estimate has no one inside
     obl["oblast"] = obl["iso"].map(c.oblast_names())
-    st.subheader("Oblasts affected")
+    st.markdown("**Oblasts affected**")
     st.dataframe(obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values("people_in_zone", ascending=False),
-                 hide_index=True, column_config={
-                     "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f"),
-                     "occupied_km2": st.column_config.NumberColumn("occupied km²", format="%d"),
-                     "people_in_zone": st.column_config.NumberColumn("people in zone (est.)", format="%d")})
-
-# --- population vs width --------------------------------------------------------------------
-if not custom and front.source != "uploaded line":
-    st.subheader("People inside the zone vs its width")
-    st.vega_lite_chart(c.population_chart(date, split, width_km), width="stretch")
-    st.caption("Line: estimate (mean of two methods); band: the range between them; red: current width.")
+                 hide_index=True, width="stretch", column_config=c.OBLAST_COLUMNS)
+with right:  # population vs width: the same chart on every move (re-drawing it was most of a move's browser work)
+    if standard:
+        st.markdown("**People inside the zone vs its width**")
+        st.vega_lite_chart(c.population_chart(date, split), width="stretch")
+        st.caption(f"Line: estimate (mean of two methods); band: the range between them; grey: the "
+                   f"{c.NEGOTIATED_RANGE_KM[0]}–{c.NEGOTIATED_RANGE_KM[1]} km range under negotiation. "
+                   f"At **{width_km:g} km**: {c.fmt_people(pop['estimate'])} ({c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}).")
 
 # --- export ---------------------------------------------------------------------------------
 name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 100)}_{date}"

@@ -57,7 +57,7 @@ def workload(page: str, reruns: int, fresh: bool) -> None:
 def summarise(raw: Path, page: str) -> str:
     """Shares of the script thread's samples, by part and by page line (py-spy raw format)."""
     total, parts, lines = 0, collections.Counter(), collections.Counter()
-    for row in raw.read_text().splitlines():
+    for row in raw.read_text(errors="replace").splitlines():
         stack, _, n = row.rpartition(" ")
         if not n.isdigit() or "code_to_exec (" not in stack:  # not the script thread (AppTest's own work, idle threads)
             continue

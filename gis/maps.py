@@ -8,6 +8,7 @@ basemap. Online OpenStreetMap tiles are an optional layer only.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from functools import lru_cache
@@ -21,13 +22,14 @@ import shapely
 from branca.element import MacroElement, Template
 
 from gis import crs, layers
+from gis.population import distance_range_text
 from gis.zones import SIDE_LABELS, Zone
 
 # One place for the colours (also used in the legend).
 COLORS = {
     "occupied": "#b2182b", "frontline": "#67000d", "zone_occupied": "#f4a442", "zone_controlled": "#2b83ba",
     "greyzone": "#7f7f7f", "ukraine": "#f7f7f2", "oblast": "#8c8c8c", "town": "#333333", "npp": "#7b3294",
-    "pre2022": "#000000", "posts": "#1a9850", "coverage": "#66bd63", "gap": "#d7191c",
+    "pre2022": "#000000", "posts": "#1a9850", "coverage": "#66bd63", "gap": "#d7191c", "airport": "#0b3d91",
 }
 # Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
 SIMPLIFY_BASE_M = 300.0
@@ -61,14 +63,14 @@ def use_local_leaflet(base_url: str = LEAFLET_URL) -> None:
 BROWSER_GRID_DEG = 1e-4
 
 
-def _ll(geom_m, tol_m: float):
-    """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload)."""
+def _ll(geom_m, tol_m: float, keep_topology: bool = True):
+    """Metric geometry -> simplified lon/lat geometry on a grid finer than the tolerance (smaller payload).
+    Simplified in metres first (fewer vertices to reproject), then each vertex rounded on its own: drawing
+    needs no validity, and a topology-preserving rounding cost several times more (and failed on slivers).
+    ``keep_topology=False`` (per-move layers): plain Douglas-Peucker, 3-4x faster, same area within 0.01 %."""
     grid = BROWSER_GRID_DEG if tol_m >= 50 else BROWSER_GRID_DEG / 10
-    ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=True))
-    try:
-        return shapely.set_precision(ll, grid)
-    except shapely.errors.GEOSException:  # rare topology failures on thin slivers: just round (drawing needs no validity)
-        return shapely.set_precision(ll, grid, mode="pointwise")
+    ll = crs.to_wgs84(shapely.simplify(geom_m, tol_m, preserve_topology=keep_topology))
+    return shapely.set_precision(ll, grid, mode="pointwise")
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
@@ -81,14 +83,11 @@ def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: fl
 
 @lru_cache(maxsize=1)
 def basemap_geojson() -> dict:
-    """Simplified Ukraine outline and oblasts as GeoJSON dicts (cached)."""
+    """Simplified oblasts (the vector basemap) as a GeoJSON dict (cached)."""
     obl = layers.oblasts()
     obl_m = crs.to_metric(obl.geometry.values)
     obl_s = gpd.GeoDataFrame(obl[["iso", "name_en"]], geometry=list(_ll(obl_m, OBLAST_SIMPLIFY_M)), crs="EPSG:4326")
-    towns = layers.settlements()
-    towns = towns[towns.population >= 100_000]
-    towns = towns.assign(label=[f"{p:,.0f} people (2022)" for p in towns.population])[["name", "label", "geometry"]]
-    return {"oblasts": obl_s.__geo_interface__, "towns": towns.__geo_interface__}
+    return {"oblasts": obl_s.__geo_interface__}
 
 
 @lru_cache(maxsize=1)
@@ -117,15 +116,18 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326").__geo_interface__
 
 
-def base_map(date: str, height_px: int = 620, legend: list | None = None) -> folium.Map:
-    """The static map of a date: the ``BASE_LAYERS`` in order, a legend, the data credit; opens on the front."""
+def base_map(date: str, height_px: int = 620, legend: list | None = None, fill_height: bool = False) -> folium.Map:
+    """The static map of a date: the map helpers, the ``BASE_LAYERS`` in order, a legend (the page's entries,
+    then the base map's), the data credit; opens on the front. ``fill_height``: the map fills its frame's
+    height (the page sizes the frame with CSS) instead of ``height_px``."""
     m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
                    prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px, zoom_snap=0.25)
+    MapTools(fill_height).add_to(m)
     for make_layer in BASE_LAYERS:
         make_layer(date).add_to(m)
-    Legend(legend_html(legend or DEFAULT_LEGEND)).add_to(m)
+    Legend(legend_html([*(legend or DEFAULT_LEGEND), *BASE_LEGEND])).add_to(m)
     m.fit_bounds(date_geojson(date)["bounds"])  # open on the front, not on all of Ukraine
-    Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames").add_to(m)
+    Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames · airportsdata").add_to(m)
     return m
 
 
@@ -164,11 +166,28 @@ def frontline_layer(date: str) -> folium.GeoJson:
                           tooltip=folium.GeoJsonTooltip(["name"], labels=False))
 
 
-def towns_layer(date: str) -> folium.GeoJson:
-    """Cities of 100,000+ (GeoNames) as dots with a tooltip."""
-    return folium.GeoJson(basemap_geojson()["towns"], name="Cities (100k+)", marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
-                          style_function=_style(COLORS["town"], COLORS["town"], 1.0, 0.9),
-                          tooltip=folium.GeoJsonTooltip(["name", "label"], labels=False))
+def towns_layer(date: str) -> "FfeLayer":
+    """Towns of 1,000+ people (``places()``, shipped with ``MapTools``) as dots sized by population, more
+    of them as the reader zooms in; hovering shows name, people (2022) and oblast."""
+    return FfeLayer("Towns and cities (dot size: people)", "FFE.towns({map})")
+
+
+def place_names_layer(date: str) -> "FfeLayer":
+    """Names of the main cities (oblast centres, 50,000+ people) at the opening view, smaller towns as the
+    reader zooms in (``TOWN_TIERS``), and oblast names; placed without overlaps (gis/maptools.js)."""
+    obl = oblast_label_points()
+    data = {"name": obl["name"].tolist(), "lat": _round(obl["lat"], 3), "lon": _round(obl["lon"], 3),
+            "zooms": OBLAST_LABEL_ZOOMS}
+    return FfeLayer("Place names", f"FFE.labels({{map}}, {_js(data)})")
+
+
+def airports_layer(date: str) -> "FfeLayer":
+    """Airports and air bases (airportsdata): a plane symbol with name, kind and code."""
+    a = layers.infrastructure()
+    a = a[a.kind.isin(AIRPORT_KINDS)]
+    data = {"name": a["name"].tolist(), "lat": _round(a.geometry.y, 4), "lon": _round(a.geometry.x, 4),
+            "tip": [f"<b>{_esc(r.name)}</b><br>{_esc(r.kind)}, {_esc(r.code)}" for r in a.itertuples()]}
+    return FfeLayer("Airports and air bases", f"FFE.airports({{map}}, {_js(data)})")
 
 
 def npp_layer(date: str) -> folium.GeoJson:
@@ -181,39 +200,192 @@ def npp_layer(date: str) -> folium.GeoJson:
 # The pages render the base map once per date and page and reuse it (ui/common.base_map_for), so a
 # static layer added here is drawn on every map and costs nothing per slider move.
 BASE_LAYERS: list[Callable[[str], folium.map.Layer]] = [
-    oblasts_layer, osm_tiles_layer, occupied_layer, greyzone_layer, pre2022_layer, frontline_layer, towns_layer, npp_layer,
+    oblasts_layer, osm_tiles_layer, occupied_layer, greyzone_layer, pre2022_layer, frontline_layer, towns_layer,
+    npp_layer, airports_layer, place_names_layer,
 ]
+
+AIRPORT_KINDS = ("airport", "air base")
+# Town tiers: (people at least, dot shown from zoom, name shown from zoom). The opening view of the front is
+# at zoom ~6.5-7.5; oblast centres count as the first tier whatever their size.
+TOWN_TIERS = ((50_000, 0.0, 0.0), (20_000, 6.5, 7.5), (10_000, 6.5, 8.0), (5_000, 7.5, 8.75), (2_000, 8.0, 9.5),
+              (1_000, 9.0, 10.25))
+OBLAST_LABEL_ZOOMS = (5.0, 9.0)  # oblast names from/to these zooms
+
+
+def town_radius_px(people) -> np.ndarray:
+    """Dot radius (px) for a population: its area grows with the number of people (1.7 px at 1,000, 9.7 at 1.4 M)."""
+    return np.round(np.minimum(10.0, 1.5 + 0.22 * np.sqrt(np.asarray(people, dtype=float) / 1000.0)), 1)
+
+
+@lru_cache(maxsize=1)
+def places() -> dict:
+    """Settlements of 1,000+ people (and oblast centres) as columns for the browser, most important first
+    (tier, then people): name, lat, lon, pop (None if unknown), obl (index into ``oblast_names()``),
+    r (dot radius, px), tier (index into ``TOWN_TIERS``; 0: oblast centre or 50,000+ people)."""
+    s = layers.settlements()
+    s = s[(s.population >= TOWN_TIERS[-1][0]) | s.oblast_centre].copy()
+    pop = s.population.fillna(0).to_numpy()
+    major = s.oblast_centre.to_numpy(dtype=bool) | (pop >= TOWN_TIERS[0][0])
+    tier = np.select([major] + [pop >= t[0] for t in TOWN_TIERS[1:]], list(range(len(TOWN_TIERS))), len(TOWN_TIERS) - 1)
+    s = s.assign(_tier=tier, _pop=pop).sort_values(["_tier", "_pop"], ascending=[True, False])
+    iso_index = {iso: i for i, iso in enumerate(layers.oblasts()["iso"])}
+    return {"name": s["name"].tolist(), "lat": _round(s.geometry.y, 3), "lon": _round(s.geometry.x, 3),
+            "pop": [None if p != p else int(p) for p in s.population], "obl": [iso_index.get(i, -1) for i in s.iso],
+            "r": town_radius_px(s._pop.clip(lower=1000)).tolist(), "tier": s._tier.astype(int).tolist()}
+
+
+@lru_cache(maxsize=1)
+def oblast_names() -> list[str]:
+    """Oblast names in ``layers.oblasts()`` order (the towns' ``obl`` index)."""
+    return layers.oblasts()["name_en"].tolist()
+
+
+@lru_cache(maxsize=1)
+def oblast_label_points() -> pd.DataFrame:
+    """Where each oblast's name goes: the pole of inaccessibility of its largest part (lon/lat);
+    not for the cities with oblast status (Kyiv, Sevastopol), which are labelled as cities."""
+    from shapely.ops import polylabel
+
+    obl = layers.oblasts()
+    obl = obl[obl.name_en.str.contains("Oblast|Republic")]
+    rows = []
+    for name, geom in zip(obl.name_en, crs.to_metric(obl.geometry.values)):
+        largest = max(shapely.get_parts(geom), key=lambda g: g.area)
+        pt = crs.to_wgs84(polylabel(largest, tolerance=1000.0))
+        rows.append({"name": name.replace("Autonomous Republic of Crimea", "Crimea"), "lon": pt.x, "lat": pt.y})
+    return pd.DataFrame(rows)
+
+
+def _round(values, digits: int) -> list[float]:
+    return [round(float(v), digits) for v in values]
+
+
+def _js(obj) -> str:
+    """Compact JSON for embedding in the map's script."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def _esc(text) -> str:
+    """HTML-escape a tooltip text."""
+    import html
+
+    return html.escape(str(text))
+
+
+MAPTOOLS_JS = (Path(__file__).with_name("maptools.js")).read_text(encoding="utf-8")
+MAPTOOLS_CSS = """
+.ffe-label { position: absolute; white-space: nowrap; line-height: 1; color: #1b1b1b;
+  font-family: "Helvetica Neue", Arial, "Liberation Sans", sans-serif;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff; }
+.ffe-city { font-weight: 700; }
+.ffe-town { font-weight: 400; color: #303030; }
+.ffe-oblast { font-weight: 600; color: #7d7d7d; letter-spacing: 1.5px; }
+.ffe-airport { position: absolute; width: 14px; height: 14px; font: 11px/14px sans-serif; text-align: center;
+  color: #0b3d91; background: #fff; border: 1px solid #0b3d91; border-radius: 50%; box-shadow: 0 0 2px rgba(0,0,0,.3); }
+.leaflet-container .leaflet-control-attribution, .leaflet-container .leaflet-control-scale-line { font-size: 11px; }
+.ffe-dot-hover .leaflet-tooltip:not(.ffe-tip) { display: none; }
+.ffe-legend summary { cursor: pointer; font-weight: 600; }
+.ffe-legend details:not([open]) summary { margin: 0; }
+"""
+
+
+# A map that fills the page: its frame (the st_folium iframe) is as tall as the screen below the page's top.
+# The map's own script gives the frame this rule once (FFE.fillFrame): a style element the page re-rendered
+# on every slider move resized the map each time (~0.07 s of the browser's CPU per move).
+FILL_FRAME_CSS = "iframe.ffe-fill { height: max(440px, calc(100vh - 320px)) !important; }"
+
+
+class MapTools(MacroElement):
+    """The map helpers (gis/maptools.js), their CSS and the place list the town and name layers share
+    (``places()``, ``TOWN_TIERS``, oblast names), once per base map, before its layers.
+
+    ``fill_height``: the map fills the page's height (``FILL_FRAME_CSS``) instead of its fixed height."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}
+        {% macro script(this, kwargs) %}{{ this.js }}
+        FFE.init({{ this._parent.get_name() }}, {{ this.places }}, {{ this.fill_css }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, fill_height: bool = False):
+        super().__init__()
+        self._name = "MapTools"
+        self.js = MAPTOOLS_JS
+        self.places = _js({**places(), "tiers": TOWN_TIERS, "oblasts": oblast_names()})
+        self.css = MAPTOOLS_CSS + ("#map_div { height: 100vh !important; }" if fill_height else "")
+        self.fill_css = _js(FILL_FRAME_CSS if fill_height else None)
+
+
+class FfeLayer(folium.map.Layer):
+    """A layer made by a gis/maptools.js function: ``call`` is its JS with ``{map}`` for the map variable
+    (an overlay listed in the layer control)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = {{ this.call.replace('{map}', this._parent.get_name()) }};
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str, call: str, show: bool = True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "FfeLayer"
+        self.call = call
 
 
 def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone",
                colors: tuple[str, str] = (COLORS["zone_occupied"], COLORS["zone_controlled"])) -> folium.FeatureGroup:
-    """The zone (both sides) and the settlements inside it, as one feature group."""
+    """The zone (both sides) and the settlements inside it, as one feature group holding ONE element
+    (``ZoneShapes``): the two parts as GeoJSON geometries and the towns as dot columns, drawn by
+    ``FFE.zone`` (a few folium objects per move cost more to build and render than the data itself)."""
     fg = folium.FeatureGroup(name=label, show=True)
+    parts = []
     for (side, depth, geom, area), color in zip(zone.parts(), colors):
         if geom.is_empty:
             continue
         side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
         tol = zone_simplify_m(depth) if depth == depth else SIMPLIFY_ZONE_M  # NaN depth: custom zone
-        folium.GeoJson(shapely.to_geojson(_ll(geom, tol)), style_function=_style(color, color, 1.0, 0.45),
-                       tooltip=f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²").add_to(fg)
-    if towns is not None and len(towns):
-        folium.GeoJson(towns_geojson(towns.head(MAX_TOWN_MARKERS)), marker=folium.CircleMarker(radius=3, weight=0.8, fill=True),
-                       style_function=_style("#000000", "#ffffff", 0.8, 1.0),
-                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
+        tip = f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²" if depth == depth else f"{label}, {side_name}: {area:,.0f} km²"
+        parts.append(f'{{"g":{shapely.to_geojson(_ll(geom, tol, keep_topology=False))},"c":{_js(color)},"t":{_js(_esc(tip))}}}')
+    dots = _js(zone_towns(towns.head(MAX_TOWN_MARKERS))) if towns is not None and len(towns) else "null"
+    ZoneShapes(f'{{"parts":[{",".join(parts)}],"towns":{dots}}}').add_to(fg)
     return fg
 
 
 MAX_TOWN_MARKERS = 300
 
 
-def towns_geojson(towns: pd.DataFrame) -> dict:
-    """Settlements inside a zone as GeoJSON points with a tooltip label."""
-    from gis.stats import town_phrase
+def zone_towns(towns: pd.DataFrame) -> dict:
+    """Settlements inside a zone as dot columns (lat, lon, r, tip) for ``FFE.zone``: the tooltip gives name,
+    people (2022), side, km from the line and the share inside the zone."""
+    tips = []
+    for r in towns.itertuples():
+        people = f"{r.population:,.0f} people (2022)" if r.population == r.population else "population unknown"
+        tips.append(f"<b>{_esc(r.name)}</b><br>{people}<br>{SIDE_LABELS.get(r.side, r.side)} side, "
+                    f"{distance_range_text(r.km_min, r.km_max)} from the line<br>{r.share_inside:.0%} inside the zone")
+    return {"lat": _round(towns["lat"], 4), "lon": _round(towns["lon"], 4),
+            "r": (town_radius_px(towns["population"].fillna(0).clip(lower=1000)) + 1).tolist(), "tip": tips}
 
-    labels = [f"{town_phrase(r)}, {SIDE_LABELS[r.side]} side" for r in towns.itertuples()]
-    feats = [{"type": "Feature", "properties": {"label": lab}, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]}}
-             for lab, lon, lat in zip(labels, towns["lon"], towns["lat"])]
-    return {"type": "FeatureCollection", "features": feats}
+
+class ZoneShapes(MacroElement):
+    """One zone's parts and towns, pre-serialised (``data``: a JSON string), drawn into the feature group.
+    The browser reads the data with JSON.parse (faster than parsing the same object as JavaScript)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        FFE.zone({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }}, JSON.parse({{ this.data_js }}));
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: str):
+        super().__init__()
+        self._name = "ZoneShapes"
+        self.data_js = json.dumps(data)  # a JS string literal holding the JSON
+
+    def render(self, **kwargs) -> None:
+        """Nothing to do ahead: the map widget renders the script macro itself (ui/mapview.render_layer,
+        st_folium). branca's render would copy the script into the figure as a new Jinja template, i.e.
+        compile ~100 KB of data as a template (~5 ms per zone)."""
 
 
 class Attribution(MacroElement):
@@ -233,7 +405,8 @@ class Attribution(MacroElement):
 
 
 class Legend(MacroElement):
-    """A legend box (HTML) in the map's top-right corner, over Russia rather than the front."""
+    """A compact legend (HTML) in the map's top-right corner, over Russia rather than the front; it folds
+    (a <details> element: click 'Legend')."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -241,8 +414,12 @@ class Legend(MacroElement):
           var legend = L.control({position: 'topright'});
           legend.onAdd = function() {
             var div = L.DomUtil.create('div', 'ffe-legend');
-            div.style.cssText = 'background:rgba(255,255,255,.92);padding:6px 9px;font:12px/1.35 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';
+            div.style.cssText = 'background:rgba(255,255,255,.92);padding:4px 8px;font:11px/1.3 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:210px';
             div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            var details = div.querySelector('details'), map = {{ this._parent.get_name() }};
+            if (map.getSize().x < {{ this.fold_below_px }}) { details.open = false; }  // a narrow map: folded
+            details.addEventListener('toggle', function () { map.fire('ffe:relayout'); });  // labels move aside
             return div;
           };
           legend.addTo({{ this._parent.get_name() }});
@@ -250,30 +427,38 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, html: str):
+    def __init__(self, html: str, fold_below_px: int = 760):
         super().__init__()
         self._name = "Legend"
         self.html = html
+        self.fold_below_px = fold_below_px
 
 
 def legend_html(entries: list[tuple[str, str, str]]) -> str:
-    """An HTML legend: (label, colour, kind) with kind in fill/line/point."""
+    """A foldable HTML legend: (label, colour, kind) with kind in fill/line/point/airport."""
     rows = []
     for label, color, kind in entries:
         if kind == "line":
-            sw = f'<span style="display:inline-block;width:18px;border-top:3px solid {color};margin-bottom:3px"></span>'
+            sw = f'<span style="display:inline-block;width:16px;border-top:3px solid {color};margin-bottom:3px"></span>'
         elif kind == "point":
-            sw = f'<span style="display:inline-block;width:9px;height:9px;border-radius:50%;background:{color};border:1px solid #000"></span>'
+            sw = f'<span style="display:inline-block;width:8px;height:8px;border-radius:50%;background:{color};border:1px solid #000;margin:0 4px"></span>'
+        elif kind == "airport":
+            sw = f'<span style="display:inline-block;width:16px;text-align:center;color:{color}">&#9992;</span>'
         else:
-            sw = f'<span style="display:inline-block;width:16px;height:11px;background:{color};opacity:.75;border:1px solid {color}"></span>'
-        rows.append(f'<div style="margin:2px 0">{sw}&nbsp;{label}</div>')
-    return "".join(rows)
+            sw = f'<span style="display:inline-block;width:16px;height:10px;background:{color};opacity:.75;border:1px solid {color}"></span>'
+        rows.append(f'<div style="margin:1px 0;white-space:nowrap">{sw}&nbsp;{label}</div>')
+    return f'<details open><summary>Legend</summary>{"".join(rows)}</details>'
 
 
+# A page's legend entries come first, then the base map's (on every map).
 DEFAULT_LEGEND = [
-    ("Frontline", COLORS["frontline"], "line"), ("Occupied territory", COLORS["occupied"], "fill"),
     ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
-    ("Settlement inside the zone", "#ffffff", "point"), ("Nuclear power plant", COLORS["npp"], "point"),
+    ("Settlement inside the zone", "#ffffff", "point"),
+]
+BASE_LEGEND = [
+    ("Frontline", COLORS["frontline"], "line"), ("Occupied territory", COLORS["occupied"], "fill"),
+    ("Town (dot size: people)", COLORS["town"], "point"), ("Nuclear power plant", COLORS["npp"], "point"),
+    ("Airport or air base", COLORS["airport"], "airport"),
 ]
 
 
@@ -300,7 +485,7 @@ def coverage_layer(cov, label: str = "Monitoring") -> folium.FeatureGroup:
 
 
 MONITORING_LEGEND = [
-    ("Frontline", COLORS["frontline"], "line"), ("Watched area", COLORS["coverage"], "fill"),
+    ("Watched area", COLORS["coverage"], "fill"),
     ("Unwatched stretch of line (gap)", COLORS["gap"], "line"), ("Monitoring post", COLORS["posts"], "point"),
     ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
 ]

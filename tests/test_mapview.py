@@ -1,12 +1,14 @@
 """ui.mapview sends the browser what st_folium would, from strings rendered once."""
 
+import json
 import re
 
 import folium
+import shapely
 import pytest
 import streamlit_folium as sf
 
-from gis import layers, maps, zones
+from gis import crs, layers, maps, zones
 from ui import mapview
 
 DATE = layers.DATA_DATE
@@ -69,5 +71,49 @@ def test_adding_a_base_layer_is_one_line(monkeypatch):
     extra = lambda date: folium.GeoJson(maps.infrastructure_geojson(), name="Extra test layer")  # noqa: E731
     monkeypatch.setattr(maps, "BASE_LAYERS", [*maps.BASE_LAYERS, extra])
     base = mapview.render_base(maps.base_map(DATE))
-    assert "Extra test layer" in [name for name, _, _ in base.controls]
-    assert base.script.count("L.geoJson(") == len(maps.BASE_LAYERS) - 1  # all but the tile layer
+    controls = {name: var for name, var, _ in base.controls}
+    assert "Extra test layer" in controls and f"{controls['Extra test layer']}.addTo(map_div)" in base.script
+    shown = [var for name, var, _ in base.controls if not name.startswith(("OpenStreetMap", "Grey zone", "Pre-2022"))]
+    assert all(f"{var}.addTo(map_div)" in base.script for var in shown)  # every layer shown at opening is drawn
+
+
+def test_base_map_has_place_names_towns_airports_and_their_legend():
+    maps.use_local_leaflet()
+    base = mapview.render_base(maps.base_map(DATE))
+    names = [name for name, _, _ in base.controls]
+    assert {"Place names", "Towns and cities (dot size: people)", "Airports and air bases"} <= set(names)
+    assert "Kramatorsk Airport" in base.script and "UKCK" in base.script  # name and code in the tooltip
+    assert "Airport or air base" in base.script and "\\u003cdetails open" in base.script  # a legend entry; it folds
+    assert "https://" not in "".join(base.js_links + base.css_links)  # nothing from a CDN: works offline
+
+
+def test_place_list_ranks_the_main_cities_first():
+    p = maps.places()
+    tier0 = {n for n, t in zip(p["name"], p["tier"]) if t == 0}
+    assert {"Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykolaiv", "Luhansk", "Kramatorsk",
+            "Melitopol", "Mariupol"} <= tier0  # labelled at the opening view
+    s = layers.settlements()
+    major = set(s.loc[s.oblast_centre | (s.population >= 50_000), "name"])
+    assert tier0 == major
+    assert p["tier"] == sorted(p["tier"])  # most important first: the label placement relies on the order
+    assert all(pop is None or pop >= 1000 for pop, t in zip(p["pop"], p["tier"]) if t > 0)
+    i, j = p["name"].index("Kharkiv"), p["name"].index("Kramatorsk")
+    assert p["r"][i] > p["r"][j] > 0  # dots sized by population
+
+
+def test_zone_layer_is_one_element_with_the_zone_and_its_towns(zone, pop_index, front):
+    from gis import stats
+
+    towns = stats.towns_inside(front, zone, pop_index)
+    layer = mapview.render_layer(maps.zone_layer(zone, towns, "Zone 12 km"))
+    assert layer.js.count("FFE.zone(") == 1 and "L.geoJson" not in layer.js  # no per-feature folium objects
+    data = json.loads(json.loads(re.search(r"FFE\.zone\(map_div, \w+, JSON\.parse\((.*)\)\);", layer.js).group(1)))
+    assert [p["c"] for p in data["parts"]] == [maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]]
+    drawn = [shapely.from_geojson(json.dumps(p["g"])) for p in data["parts"]]
+    area = sum(crs.area_km2([crs.to_metric(g) for g in drawn]))
+    assert abs(area - zone.area_km2) / zone.area_km2 < 0.005  # simplified for the browser, same area
+    assert len(data["towns"]["tip"]) == min(len(towns), maps.MAX_TOWN_MARKERS)
+    first = towns.iloc[0]
+    tip = data["towns"]["tip"][0]
+    assert first["name"] in tip and f"{first['population']:,.0f} people (2022)" in tip
+    assert "side" in tip and "from the line" in tip and "inside the zone" in tip

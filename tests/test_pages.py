@@ -146,7 +146,7 @@ def _page(path: str) -> AppTest:
 def test_compare_page_ua_zone_larger_than_ru():
     at = _page("pages/1_Compare_proposals.py")
     assert not at.exception
-    table = at.dataframe[0].value
+    table = at.table[0].value  # a static table (wraps on narrow screens instead of being cut)
     ru, ua = table.columns
     area = lambda col: float(table.loc["area, total (km²)", col].replace(",", ""))  # noqa: E731
     people = lambda col: float(table.loc["people (estimate)", col].replace(",", ""))  # noqa: E731
@@ -158,7 +158,7 @@ def test_compare_page_ua_zone_larger_than_ru():
     assert "2 km back" in [m.value for m in at.markdown if m.value.startswith("**A.**")][0]
     at.selectbox(key="cmp_B").set_value("custom").run()
     at.slider(key="cmp_B_w").set_value(40.0).run()
-    assert not at.exception and at.dataframe[0].value.loc["width (km)"].tolist()[1] == "40"
+    assert not at.exception and at.table[0].value.loc["width (km)"].tolist()[1] == "40"
 
 
 def test_monitoring_coverage_falls_as_spacing_grows():

@@ -36,9 +36,24 @@ PAGES = [("app.py", "Explorer"), ("pages/1_Compare_proposals.py", "Compare propo
          ("pages/4_Data_and_method.py", "Data & method")]
 
 
+# Less empty space around the page (Streamlit's default is 6rem above), so the map fits the screen.
+# While a rerun is under way, Streamlit fades every element to 1/3 opacity over 1 s (after 0.5 s) and
+# animates a running icon: each reader's browser then draws ~60 frames a second for as long as it waits,
+# which under load was most of a waiting page's CPU (benchmarks.browser_profile). Elements still dim
+# after 0.5 s, in one step; the running icon is hidden.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding: 3.4rem 2rem 3rem 2rem; }
+h1 { font-size: 2.1rem !important; padding-top: 0.2rem !important; }
+[data-testid="stMetricValue"] { font-size: 1.85rem; }
+[data-testid="stElementContainer"][data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
+[data-testid="stStatusWidgetRunningIcon"] { display: none !important; }
+</style>"""
+
+
 def page_setup(title: str) -> None:
     """Per page: wide layout, title, navigation links, offline map assets."""
     st.set_page_config(page_title=f"{title} · Frontline Freeze Explorer", layout="wide")
+    st.html(PAGE_CSS)
     with st.sidebar:
         st.markdown("**Frontline Freeze Explorer**")
         for script, label in PAGES:
@@ -96,21 +111,20 @@ def population_curve(date: str, split: float) -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _population_chart_spec(date: str, split: float) -> dict:
-    """People vs zone width (estimate line, range band) as a Vega-Lite spec, built once per date and split."""
+def population_chart(date: str, split: float) -> dict:
+    """People vs zone width (estimate line, range band, the range under negotiation shaded) as a Vega-Lite
+    spec, built once per date and split. It does not depend on the width, so a slider move sends the
+    browser the same chart and the browser does not draw it again (the page states the current width)."""
     curve = population_curve(date, split)
-    band = alt.Chart(curve).mark_area(opacity=0.25).encode(
-        x=alt.X("width_km:Q", title="total zone width (km)"), y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
-    line = alt.Chart(curve).mark_line().encode(x="width_km:Q", y="estimate:Q", tooltip=["width_km", "estimate", "low", "high"])
-    return (band + line).to_dict()
-
-
-def population_chart(date: str, split: float, width_km: float) -> dict:
-    """The population-vs-width chart with a red rule at ``width_km`` (only the rule is new per slider move)."""
-    spec = _population_chart_spec(date, split)
-    rule = {"mark": {"type": "rule", "color": "red"}, "data": {"values": [{"w": width_km}]},
-            "encoding": {"x": {"field": "w", "type": "quantitative"}}}
-    return {**spec, "layer": [*spec["layer"], rule]}
+    lo, hi = NEGOTIATED_RANGE_KM
+    x = alt.X("width_km:Q", title="total zone width (km)")
+    shade = alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]})).mark_rect(color="#999999", opacity=0.15).encode(
+        x="from:Q", x2="to:Q")
+    band = alt.Chart(curve).mark_area(opacity=0.25).encode(x=x, y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
+    line = alt.Chart(curve).mark_line().encode(x=x, y="estimate:Q", tooltip=[
+        alt.Tooltip("width_km", title="width (km)"), alt.Tooltip("estimate", format=",.0f"),
+        alt.Tooltip("low", format=",.0f"), alt.Tooltip("high", format=",.0f")])
+    return (shade + band + line).properties(height=260).to_dict()
 
 
 @st.cache_data(show_spinner=False)
@@ -147,6 +161,18 @@ TOWNS_COLUMNS = {
     "% inside": st.column_config.ProgressColumn("% inside", format="%.0f%%", min_value=0, max_value=100,
                                                 help="Share of the settlement's extent (and people) inside the zone."),
     "km from line": st.column_config.TextColumn("km from line", help="Nearest and farthest part of the settlement."),
+    "side": st.column_config.TextColumn("side", width="medium"),
+    "oblast": st.column_config.TextColumn("oblast", width="medium"),
+}
+OBLAST_COLUMNS = {
+    "oblast": st.column_config.TextColumn("oblast", width="medium"),
+    "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f"),
+    "occupied_km2": st.column_config.NumberColumn("occupied km²", format="localized"),
+    "people_in_zone": st.column_config.NumberColumn("people in zone (est.)", format="localized"),
+}
+INFRA_COLUMNS = {
+    "name": st.column_config.TextColumn("name", width="medium"),
+    "km from line": st.column_config.NumberColumn("km from line", format="%.1f"),
 }
 
 
@@ -381,9 +407,9 @@ def error_text(e: BaseException) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def base_map_for(date: str, legend: tuple | None = None) -> mapview.RenderedMap:
+def base_map_for(date: str, legend: tuple | None = None, fill_height: bool = False) -> mapview.RenderedMap:
     """The base map of a date (with a page's legend), built and rendered for the browser once per process."""
-    return mapview.render_base(maps.base_map(date, legend=list(legend) if legend else None))
+    return mapview.render_base(maps.base_map(date, legend=list(legend) if legend else None, fill_height=fill_height))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -409,10 +435,11 @@ def map_layer(fg) -> mapview.MapLayer:
 
 
 def show_map(date: str, layers: list[mapview.MapLayer], key: str, legend: list | None = None, height: int = 620,
-             returned_objects: list[str] | None = None):
+             returned_objects: list[str] | None = None, fill_height: bool = False):
     """The date's base map (rendered once) with ``layers`` on top; a rerun swaps only the layers
-    (the map keeps the user's zoom). Returns the map events named in ``returned_objects``."""
-    base = base_map_for(date, tuple(map(tuple, legend)) if legend else None)
+    (the map keeps the user's zoom). Returns the map events named in ``returned_objects``.
+    ``fill_height``: the map fills the screen below the page's top (gis.maps.FILL_FRAME_CSS) instead of ``height`` px."""
+    base = base_map_for(date, tuple(map(tuple, legend)) if legend else None, fill_height)
     return mapview.show(base, layers, key=key, height=height, returned_objects=returned_objects)
 
 
