@@ -61,11 +61,11 @@ else:
 m[1].metric("Zone area", f"{zone.area_km2:,.0f} km²",
             help=f"Occupied side {zone.area_km2_occupied:,.0f} km², Ukrainian-controlled side {zone.area_km2_controlled:,.0f} km² (equal-area CRS).")
 m[2].metric("People inside (estimate)", c.fmt_people(pop["estimate"]),
-            help=f"Range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}: {c.PRE_WAR_LABEL}.")
+            help=f"{c.fmt_people_range(pop['low'], pop['high']).capitalize()}: {c.PRE_WAR_LABEL}.")
 line_km = occ["frontline_km"] if front.source != "uploaded line" else float(crs.length_km(front.frontline))
 m[3].metric("Frontline length" if front.source != "uploaded line" else "Uploaded line", f"{line_km:,.0f} km")
 m[4].metric("Occupied", f"{occ['occupied_pct']:.1f} %", help=f"{occ['occupied_km2']:,.0f} km² of Ukraine on {date} (DeepStateMap).")
-st.caption(f"People: **{c.fmt_people(pop['estimate'])}** (range {c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}) — "
+st.caption(f"People: **{c.fmt_people(pop['estimate'])}** ({c.fmt_people_range(pop['low'], pop['high'])}) — "
            f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} on the Ukrainian-controlled side; "
            f"{c.PRE_WAR_LABEL}. Areas: {zone.area_km2_occupied:,.0f} km² occupied side, {zone.area_km2_controlled:,.0f} km² Ukrainian side.")
 
@@ -83,7 +83,7 @@ for r in infra[infra.kind == "nuclear power plant"].itertuples():
 towns = analysis.towns
 st.subheader(f"Settlements inside: {len(towns):,}")
 st.dataframe(c.towns_table(towns.head(200)), hide_index=True, height=320, width="stretch", column_config=c.TOWNS_COLUMNS)
-left, right = st.columns(2, gap="large")
+left, right = st.columns([3, 2], gap="medium")
 with left:
     airports = infra[infra.kind != "nuclear power plant"]
     st.markdown(f"**Airports and air bases inside: {len(airports)}**")
@@ -102,7 +102,7 @@ with right:  # population vs width: the same chart on every move (re-drawing it 
         st.vega_lite_chart(c.population_chart(date, split), width="stretch")
         st.caption(f"Line: estimate (mean of two methods); band: the range between them; grey: the "
                    f"{c.NEGOTIATED_RANGE_KM[0]}–{c.NEGOTIATED_RANGE_KM[1]} km range under negotiation. "
-                   f"At **{width_km:g} km**: {c.fmt_people(pop['estimate'])} ({c.fmt_people(pop['low'])} – {c.fmt_people(pop['high'])}).")
+                   f"At **{width_km:g} km**: {c.fmt_people(pop['estimate'])} ({c.fmt_people_range(pop['low'], pop['high'])}).")
 
 # --- export ---------------------------------------------------------------------------------
 name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 100)}_{date}"

@@ -102,7 +102,10 @@ with right:
         st.subheader(f"Unwatched stretches of line: {len(cov.gaps):,}")
         mids = crs.to_wgs84(shapely.line_interpolate_point(cov.gaps, 0.5, normalized=True)) if cov.gaps else []
         gaps = pd.DataFrame({"km": cov.gaps_km(), "lon": [round(p.x, 3) for p in mids], "lat": [round(p.y, 3) for p in mids]})
-        st.dataframe(gaps.head(200), hide_index=True, height=320)
+        if len(gaps):
+            st.dataframe(gaps.head(200), hide_index=True, height=min(320, 38 + 35 * len(gaps.head(200))))
+        else:
+            st.success("Every kilometre of the line is within range of a post.")
         st.caption(f"Total {sum(cov.gaps_km()):,.1f} km of {c.occupied_summary(date)['frontline_km']:,.0f} km of line. "
                    + monitoring.SATELLITE_NOTE)
         c.geojson_download("⬇️ Posts, coverage and gaps (GeoJSON)",

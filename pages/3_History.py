@@ -86,5 +86,10 @@ m[0].metric("Zone area", f"{zone.area_km2:,.0f} km²")
 m[1].metric("People inside (estimate)", c.fmt_people(analysis.population.estimate))
 m[2].metric("Occupied", f"{c.occupied_summary(chosen)['occupied_pct']:.1f} %")
 c.show_map(chosen, [c.zone_map_layer(chosen, float(width), 0.5, f"Zone {width} km on {chosen}")], key=f"history_map_{chosen}")
-st.dataframe(table.assign(date=table["date"].dt.strftime("%Y-%m-%d")), hide_index=True)
+HISTORY_COLUMNS = {"source": st.column_config.TextColumn("source", width=230)} | {
+    name: st.column_config.NumberColumn(name, format=fmt) for name, fmt in [
+    ("occupied km²", "localized"), ("occupied %", "%.2f"), ("frontline km", "%.1f"),
+    (f"people in {width} km zone", "localized"), ("low", "localized"), ("high", "localized")]}
+st.dataframe(table.assign(date=table["date"].dt.strftime("%Y-%m-%d"), **{"occupied km²": table["occupied km²"].round()}),
+             hide_index=True, column_config=HISTORY_COLUMNS, width="stretch")
 c.csv_download("⬇️ History table (CSV)", lambda: hist, "frontline_history.csv", key="dl_hist")

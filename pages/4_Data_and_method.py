@@ -13,7 +13,7 @@ st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 
 st.subheader("Proposal presets")
-st.table([{"preset": p.label, "width (km)": p.width_km, "occupied-side share": f"{p.split:.0%}", "source": p.source}
+st.table([{"preset": p.label, "width (km)": f"{p.width_km:g}", "occupied-side share": f"{p.split:.0%}", "source": p.source}
           for p in PROPOSALS.values()])
 st.caption(MODELLED_NOTE)
 st.subheader("Coordinate reference systems")

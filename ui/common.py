@@ -164,15 +164,20 @@ TOWNS_COLUMNS = {
     "side": st.column_config.TextColumn("side", width="medium"),
     "oblast": st.column_config.TextColumn("oblast", width="medium"),
 }
+# Pixel widths: the oblast and airport tables sit in 3/5 of the page beside a chart and must fit
+# uncut at 1280 px (about 500 px for each table).
 OBLAST_COLUMNS = {
-    "oblast": st.column_config.TextColumn("oblast", width="medium"),
-    "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f"),
-    "occupied_km2": st.column_config.NumberColumn("occupied km²", format="localized"),
-    "people_in_zone": st.column_config.NumberColumn("people in zone (est.)", format="localized"),
+    "oblast": st.column_config.TextColumn("oblast", width=190),
+    "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f", width=85),
+    "occupied_km2": st.column_config.NumberColumn("occupied km²", format="localized", width=100),
+    "people_in_zone": st.column_config.NumberColumn("people in zone", format="localized", width=115,
+                                                    help="Estimate (mean of the two methods), pre-war 2022 residents."),
 }
 INFRA_COLUMNS = {
-    "name": st.column_config.TextColumn("name", width="medium"),
-    "km from line": st.column_config.NumberColumn("km from line", format="%.1f"),
+    "name": st.column_config.TextColumn("name", width=190),
+    "kind": st.column_config.TextColumn("kind", width=70),
+    "side": st.column_config.TextColumn("side", width=140),
+    "km from line": st.column_config.NumberColumn("km from line", format="%.1f", width=95),
 }
 
 
@@ -202,6 +207,12 @@ def fmt_people(n: float) -> str:
     if n >= 1e4:
         return f"{round(n, -2):,.0f}"
     return f"{n:,.0f}"
+
+
+def fmt_people_range(low: float, high: float) -> str:
+    """The range between the two population methods, or that they agree at the shown precision."""
+    lo, hi = fmt_people(low), fmt_people(high)
+    return f"range {lo} – {hi}" if lo != hi else f"both methods give {lo}"
 
 
 # ----------------------------------------------------------------------- URL state
