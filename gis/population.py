@@ -259,6 +259,10 @@ class PopulationIndex:
         no_extent = self.town_pop <= 0  # population unknown: the centre stands for the place
         self.town_km_min[no_extent] = self.centre_km[no_extent]
         self.town_km_max[no_extent] = self.centre_km[no_extent]
+        # the settlements' columns as plain arrays, read once (towns_table runs on every new width)
+        self.town_columns = {c: settlements[c].to_numpy() for c in ("name", "iso", "pop_source", "alias")}
+        self.town_columns.update(population=settlements["population"].to_numpy(float),
+                                 lon=settlements.geometry.x.to_numpy(), lat=settlements.geometry.y.to_numpy())
 
     def inside(self, ru_km: float, ua_km: float) -> np.ndarray:
         """Boolean mask of units inside the zone (distance within the side's depth)."""
@@ -320,22 +324,21 @@ class PopulationIndex:
         pop_source, alias, lon, lat. A settlement of unknown population is inside when its
         centre is.
         """
-        s = self.settlements
+        col = self.town_columns
         m = unit_mask[self.town_units]
-        inside_pop = np.bincount(self.town_of[m], weights=self.pop[self.town_units][m], minlength=len(s))
+        inside_pop = np.bincount(self.town_of[m], weights=self.pop[self.town_units][m], minlength=len(self.town_pop))
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(self.town_pop > 0, inside_pop / self.town_pop, centre_in.astype(float))
         rows = np.flatnonzero(share > 0)
-        population = s["population"].to_numpy(float)[rows]
+        population = col["population"][rows]
         out = pd.DataFrame({
-            "name": s["name"].to_numpy()[rows], "population": population,
+            "name": col["name"][rows], "population": population,
             "share_inside": np.round(share[rows], 4), "people_inside": np.round(population * share[rows]),
             "side": np.where(self.centre_occupied[rows], "occupied", "ukraine_controlled"),
             "km_to_line": _finite(self.centre_km[rows]),
             "km_min": _finite(self.town_km_min[rows]), "km_max": _finite(self.town_km_max[rows]),
-            "iso": s["iso"].to_numpy()[rows], "pop_source": s["pop_source"].to_numpy()[rows],
-            "alias": s["alias"].to_numpy()[rows],
-            "lon": s.geometry.x.to_numpy()[rows], "lat": s.geometry.y.to_numpy()[rows],
+            "iso": col["iso"][rows], "pop_source": col["pop_source"][rows], "alias": col["alias"][rows],
+            "lon": col["lon"][rows], "lat": col["lat"][rows],
         })
         return out.sort_values(["people_inside", "population"], ascending=False, na_position="last").reset_index(drop=True)
 

@@ -67,19 +67,27 @@ def towns_inside(front: Front, zone: Zone, index: PopulationIndex | None = None)
     return index.towns(zone.ru_depth_km, zone.ua_depth_km)
 
 
+@lru_cache(maxsize=1)
+def _infrastructure_metric() -> np.ndarray:
+    """The listed infrastructure's points in METRIC_CRS (m), in layers.infrastructure() order."""
+    return np.asarray(crs.to_metric(layers.infrastructure().geometry.values))
+
+
 def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
     """Listed infrastructure (nuclear plants, airports) inside the zone: name, kind, detail,
     side, km_to_line (km), lon, lat; plants first, then by distance to the line."""
-    infra = layers.infrastructure()
-    pts = crs.to_metric(infra.geometry.values)
+    infra, pts = layers.infrastructure(), _infrastructure_metric()
     in_occ = shapely.intersects(zone.occupied, pts)
     inside = in_occ | shapely.intersects(zone.controlled, pts)
-    out = infra.loc[inside, ["name", "kind", "detail"]].copy()
-    out["side"] = np.where(in_occ[inside], "occupied", "ukraine_controlled")
-    out["km_to_line"] = np.round(shapely.distance(pts[inside], front.frontline) / 1000, 1)
-    out["lon"], out["lat"] = infra.geometry.x[inside].to_numpy(), infra.geometry.y[inside].to_numpy()
-    out["order"] = out.kind != "nuclear power plant"
-    return out.sort_values(["order", "km_to_line"]).drop(columns="order").reset_index(drop=True)
+    rows = np.flatnonzero(inside)
+    out = pd.DataFrame({
+        "name": infra["name"].to_numpy()[rows], "kind": infra["kind"].to_numpy()[rows],
+        "detail": infra["detail"].to_numpy()[rows],
+        "side": np.where(in_occ[rows], "occupied", "ukraine_controlled"),
+        "km_to_line": np.round(shapely.distance(pts[rows], front.frontline) / 1000, 1),
+        "lon": infra.geometry.x.to_numpy()[rows], "lat": infra.geometry.y.to_numpy()[rows]})
+    order = np.lexsort((out["km_to_line"].to_numpy(), out["kind"].to_numpy() != "nuclear power plant"))
+    return out.iloc[order].reset_index(drop=True)
 
 
 def is_custom(zone: Zone) -> bool:

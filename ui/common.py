@@ -185,7 +185,7 @@ def towns_table(towns: pd.DataFrame) -> pd.DataFrame:
     """The towns table as readers see it: name, people, % inside, side, distance range, oblast."""
     from gis.population import distance_range_text
 
-    oblast = towns["iso"].map(layers.oblasts().set_index("iso")["name_en"])
+    oblast = towns["iso"].map(oblast_names())
     return pd.DataFrame({
         "settlement": towns["name"], "people (2022)": towns["population"],
         "% inside": (100 * towns["share_inside"]).round(0), "side": towns["side"].map(side_label),
