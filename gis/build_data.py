@@ -46,6 +46,11 @@ def _write(df: pd.DataFrame, name: str) -> None:
     print(f"  {name}: {len(df)} rows, {path.stat().st_size / 1024:.0f} KiB")
 
 
+# The crosswalk's English names spell two oblasts the old way; the app uses the official Ukrainian
+# transliteration (KMU Resolution 55, 2010), as for their centres Zaporizhzhia and Odesa.
+OFFICIAL_OBLAST_NAMES = {"Zaporizhia Oblast": "Zaporizhzhia Oblast", "Odessa Oblast": "Odesa Oblast"}
+
+
 def build_oblasts(raw: Path) -> gpd.GeoDataFrame:
     """Oblasts with English names, ISO 3166-2 codes and OCHA 2022 population."""
     obl = gpd.read_file(raw / "admin" / "oblast.geojson", encoding="utf-8-sig")
@@ -58,7 +63,7 @@ def build_oblasts(raw: Path) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(
         {
             "iso": obl["ISO_3166_2"],
-            "name_en": obl["name_en"],
+            "name_en": obl["name_en"].replace(OFFICIAL_OBLAST_NAMES),
             "name_uk": obl["ADMIN_1"],
             "pop_2022": obl["T_TL_2022_CODPS"].astype("int64"),
         },

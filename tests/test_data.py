@@ -88,3 +88,19 @@ def test_geodata_is_small_and_documented():
         assert p.name in sources, f"{p.name} has no provenance entry"
     for word in ("DeepStateMap", "GeoNames", "Minregion", "licen"):
         assert word in sources
+
+
+def test_oblasts_named_after_their_centre_spell_it_as_the_centre():
+    """Oblast names follow the official transliteration used for the towns (Zaporizhzhia, Odesa), not the
+    old spellings of the source crosswalk."""
+    s = layers.settlements()
+    checked = 0
+    for iso, name in zip(layers.oblasts()["iso"], layers.oblasts()["name_en"]):
+        stem = name.removesuffix(" Oblast")
+        centres = s.loc[s.oblast_centre & (s.iso == iso), "name"].tolist()
+        # the same city (first letters agree); Dnipropetrovsk Oblast keeps its legal name (only the city became Dnipro)
+        same_city = [c for c in centres if c[:4] == stem[:4] and stem != "Dnipropetrovsk"]
+        for centre in same_city:
+            assert stem == centre, (name, centre)
+            checked += 1
+    assert checked >= 18
