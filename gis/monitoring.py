@@ -139,21 +139,30 @@ def auto_posts(front: Front, spacing_km: float, offset_km: float = 0.0, sides: s
 
 
 def uav_coverage(front: Front, plan: UavPlan) -> BaseGeometry:
-    """What ``plan.orbits`` UAV orbits watch: stretches of line spread evenly along it."""
+    """What ``plan.orbits`` UAV orbits watch: stretches of line spread evenly along it.
+
+    Overlapping stretches are merged along the line before anything is buffered (100 orbits of
+    80 km overlap six-fold on a 1,300 km line; noding the overlapping pieces took ~18 s)."""
     if plan.orbits <= 0:
         return shapely.Polygon()
     parts = sorted(shapely.get_parts(front.frontline), key=lambda g: -g.length)
     total = sum(p.length for p in parts)
     seg_m = plan.segment_km * 1000
-    strips = []
-    for k in range(plan.orbits):
+    spans: dict[int, list[list[float]]] = {}  # part index -> merged [start, end] (m along the part)
+    for k in range(plan.orbits):  # positions increase with k, so each new span only meets the last one
         pos = (k + 0.5) * total / plan.orbits
-        for p in parts:  # find the part holding this position along the concatenated line
+        for i, p in enumerate(parts):  # find the part holding this position along the concatenated line
             if pos <= p.length:
-                strips.append(shapely.ops.substring(p, max(0, pos - seg_m / 2), min(p.length, pos + seg_m / 2)))
+                a, b = max(0.0, pos - seg_m / 2), min(p.length, pos + seg_m / 2)
+                merged = spans.setdefault(i, [])
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
                 break
             pos -= p.length
-    return shapely.buffer(shapely.union_all(strips), plan.footprint_km * 1000)
+    strips = [shapely.ops.substring(parts[i], a, b) for i, merged in spans.items() for a, b in merged]
+    return shapely.union_all(shapely.buffer(strips, plan.footprint_km * 1000))
 
 
 @dataclass(frozen=True)

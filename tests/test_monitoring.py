@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+import shapely.ops
 
 from gis import GisError, monitoring as mon, uploads, zones
 
@@ -135,3 +136,24 @@ def test_user_posts_and_uav_orbits_are_bounded():
         with pytest.raises(GisError, match="UAV orbits"):
             mon.UavPlan(orbits=bad)
     assert mon.UavPlan(orbits=mon.MAX_UAV_ORBITS).airframes == mon.MAX_UAV_ORBITS * 5
+
+
+def test_overlapping_uav_orbits_watch_the_union_of_their_stretches(front):
+    """100 orbits of 80 km overlap about six-fold on the ~1,300 km line; merging the overlapping stretches
+    before buffering must give the union of each orbit's own 5 km strip (built here one by one)."""
+    plan = mon.UavPlan(orbits=mon.MAX_UAV_ORBITS)
+    parts = sorted(shapely.get_parts(front.frontline), key=lambda g: -g.length)
+    total, seg = sum(p.length for p in parts), plan.segment_km * 1000
+    strips = []
+    for k in range(plan.orbits):
+        pos = (k + 0.5) * total / plan.orbits
+        for p in parts:
+            if pos <= p.length:
+                strips.append(shapely.ops.substring(p, max(0, pos - seg / 2), min(p.length, pos + seg / 2)))
+                break
+            pos -= p.length
+    expected = shapely.union_all(shapely.buffer(strips, plan.footprint_km * 1000))
+    got = mon.uav_coverage(front, plan)
+    assert shapely.symmetric_difference(got, expected).area / expected.area < 1e-4
+    band = shapely.union_all(shapely.buffer(shapely.get_parts(front.frontline), 5_000)).area
+    assert 0.9 * band < got.area <= band * 1.0001  # nearly the whole line's 5 km band
