@@ -18,6 +18,7 @@ pole-to-pole strip collapses), so user shapes are densified in lon/lat first
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -40,6 +41,13 @@ DENSIFY_MAX_ADDED = 10_000  # vertices added at most: a longer step beyond 500 d
 _PROJ_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyproj")
 
 
+def _new_proj_thread() -> None:
+    """A forked child has the executor but not its thread: give it its own."""
+    global _PROJ_THREAD
+    _PROJ_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pyproj")
+
+
+os.register_at_fork(after_in_child=_new_proj_thread)
 _TRANSFORMERS: dict[tuple[int, int], tuple[CRS, CRS, Transformer]] = {}
 
 

@@ -51,3 +51,13 @@ def test_transforms_from_new_threads_reuse_one_transformer():
             results.append(ex.submit(lambda: shapely.get_coordinates(crs.to_metric(p))).result())
     assert all(np.array_equal(r, expected) for r in results)
     assert len(crs._TRANSFORMERS) == made
+
+
+def test_transforms_work_in_a_forked_child():
+    """The worker thread does not survive a fork; a child process gets its own."""
+    import multiprocessing
+
+    crs.to_metric(shapely.Point(35.0, 48.0))  # the parent's worker thread exists now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        x, y = pool.apply_async(crs.metric_xy, ([35.5], [48.5])).get(timeout=60)
+    assert abs(x[0]) < 1e-6 and abs(y[0]) < 1e-6  # the metric CRS's origin
