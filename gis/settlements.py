@@ -230,6 +230,24 @@ def _hromada_of(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, cells_by_code: d
     return out
 
 
+def current_name_uk(kse_uk: str, alternates: list[str], latin: str | None) -> str:
+    """A hromada centre's name today. KSE's table carries the 2022 statistical names; GeoNames'
+    English name follows later renamings (Novohrad-Volynskyi -> Zviahel, 2022; Novomoskovsk -> Samar,
+    2024). Where GeoNames' name is not a spelling of KSE's name, the Ukrainian alternate name that
+    GeoNames' name spells is used (None of them: KSE's name stays)."""
+    if not isinstance(latin, str) or _similar(official_name(kse_uk), latin) >= RENAMED_BELOW:
+        return kse_uk
+    return ukrainian_name(alternates, latin) or kse_uk
+
+
+RENAMED_BELOW = 0.6  # name similarity (0-1) under which GeoNames' name is another name, not another spelling
+
+
+def _similar(a: str, b: str) -> float:
+    """Similarity 0-1 of two names (difflib ratio of the normalised forms)."""
+    return difflib.SequenceMatcher(None, _norm(a), _norm(b)).ratio()
+
+
 def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by_code: dict) -> gpd.GeoDataFrame:
     """The settlement list (see the module docstring); ``assign_iso`` maps metric points to
     oblast ISO codes, ``cells_by_code`` maps hromada codes to their approximate area (metric)."""
@@ -272,8 +290,14 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
     df["radius_km"] = extent_radius_km(df.population, df.max_area_km2)
     keep = drop_parts_of_cities(df, x, y, _hromada_of(df, x, y, cells_by_code))
     df, x, y = df[keep].reset_index(drop=True), x[keep], y[keep]
+    now = [current_name_uk(uk, alt, a) if centre and isinstance(uk, str) else uk
+           for uk, alt, a, centre in zip(df.name_uk, df.alternates, df.alias_src, df.hromada_centre)]
+    former = [official_name(old) if isinstance(old, str) and old != new else None for old, new in zip(df.name_uk, now)]
+    df["name_uk"] = now
     df["name"] = [official_name(uk) if isinstance(uk, str) else alias for uk, alias in zip(df.name_uk, df.alias_src)]
-    df["alias"] = [a if a and _norm(a) != _norm(n) else None for a, n in zip(df.alias_src, df.name)]
+    # alias: the former name of a renamed place, else GeoNames' spelling where it differs
+    df["alias"] = [f if f else (a if a and _norm(a) != _norm(n) else None)
+                   for f, a, n in zip(former, df.alias_src, df.name)]
     df["cell"] = [cells_by_code.get(c) for c in df.hromada_code]
     df = df.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
     df["settlement_id"] = np.arange(len(df))

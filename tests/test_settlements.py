@@ -87,6 +87,21 @@ def test_official_transliteration_and_no_russian_era_spelling():
     assert settlements.official_name("Кривий Ріг") == "Kryvyi Rih"
 
 
+def test_renamed_towns_carry_their_current_name_and_the_2022_figure():
+    """KSE's 2022 table predates the 2022-2024 renamings; GeoNames follows them. A hromada centre whose GeoNames
+    name is another name (not another spelling) takes the Ukrainian alternate name GeoNames' name spells, keeps
+    the official 2022 population and shows its former name as the alias."""
+    s = layers.settlements().set_index("name")
+    for now, former in [("Samar", "Novomoskovsk"), ("Zviahel", "Novohrad-Volynskyi"), ("Sheptytskyi", "Chervonohrad")]:
+        assert s.loc[now, "alias"] == former
+        assert s.loc[now, "pop_source"].startswith("State Statistics 2022")
+        assert former not in s.index
+    assert s.loc["Samar", "name_uk"] == "Самар"
+    # another spelling is not a renaming
+    assert settlements.current_name_uk("Слов'янськ", ["Славянск", "Слов'янськ"], "Slovyansk") == "Слов'янськ"
+    assert settlements.current_name_uk("Новомосковськ", ["Новомосковськ", "Самар"], "Samar") == "Самар"
+
+
 def test_population_curve_has_no_jumps():
     """No 1 km step between 5 and 50 km adds more than 7 % of the 25 km figure (cities have extent)."""
     out = subprocess.run([sys.executable, "-m", "gis", "population-curve", "--split", "0.5"],
