@@ -40,7 +40,7 @@ from gis import GisError, crs, layers, stats, zones
 from gis.frontline import Front
 from gis.maps import COLORS
 from gis.population import PopulationIndex, distance_range_text
-from gis.stats import ZoneAnalysis
+from gis.stats import ZoneAnalysis, people_text
 from gis.zones import SIDE_LABELS, Zone
 
 # Zone fills (occupied side, Ukrainian-controlled side): zone A as on the web map, zone B lighter (Compare page).
@@ -169,15 +169,6 @@ def _infra_sources() -> str:
     infra = layers.infrastructure()
     parts = [f"{' and '.join(k + 's' for k in kinds)} {src}" for src, kinds in infra.groupby("source")["kind"].unique().items()]
     return "Infrastructure: " + "; ".join(sorted(parts, reverse=True))
-
-
-def people_text(n: float) -> str:
-    """People for readers: '1.48 million', '305,200', '4,288'."""
-    if n >= 1e6:
-        return f"{n / 1e6:.2f} million"
-    if n >= 1e4:
-        return f"{round(n, -2):,.0f}"
-    return f"{n:,.0f}"
 
 
 def _km2(a: float) -> str:

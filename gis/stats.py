@@ -90,6 +90,16 @@ def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
     return out.iloc[order].reset_index(drop=True)
 
 
+def people_text(n: float, million: str = " million") -> str:
+    """People for readers: 1,481,234 -> '1.48 million' (or '1.48 M' with ``million=" M"``);
+    305,239 -> '305,200'; 4,288 -> '4,288'."""
+    if n >= 1e6:
+        return f"{n / 1e6:.2f}{million}"
+    if n >= 1e4:
+        return f"{round(n, -2):,.0f}"
+    return f"{n:,.0f}"
+
+
 def is_custom(zone: Zone) -> bool:
     """True for an uploaded/drawn zone polygon (no width/split)."""
     return not math.isfinite(zone.width_km)

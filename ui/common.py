@@ -202,11 +202,7 @@ def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
 
 def fmt_people(n: float) -> str:
     """1,234,567 -> '1.23 M'; 12,345 -> '12,300'."""
-    if n >= 1e6:
-        return f"{n / 1e6:.2f} M"
-    if n >= 1e4:
-        return f"{round(n, -2):,.0f}"
-    return f"{n:,.0f}"
+    return stats.people_text(n, million=" M")
 
 
 def fmt_people_range(low: float, high: float) -> str:
