@@ -14,7 +14,9 @@ Built once by ``python -m gis.build_data`` (``build_settlements``); the app read
    by the same district rule (Kyiv's population is OCHA's 2022 city total).
 3. **Names** in the official Ukrainian transliteration (national standard of
    2010, via ``translitua``) from the Ukrainian Cyrillic name; the GeoNames
-   English name is kept as ``alias`` where it differs.
+   English name is kept as ``alias`` where it differs. A hromada centre renamed
+   after the 2022 statistics takes its current name (``current_name_uk``), with
+   the former one as ``alias``.
 4. **Extent**: a settlement of ``pop`` people covers a disc of area
    ``pop / URBAN_DENSITY`` km² (capped by its hromada's area), clipped to its
    hromada's approximate area; its people are spread evenly over it
