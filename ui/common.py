@@ -153,16 +153,18 @@ def side_label(side: str) -> str:
     return zones.SIDE_LABELS.get(side, side)
 
 
+# Every column has a pixel width: a column without one is sized by measuring all its cells, which
+# formats every number again in each reader's browser on every slider move.
 TOWNS_COLUMNS = {
-    "settlement": st.column_config.TextColumn("settlement", width="medium"),
-    "people (2022)": st.column_config.NumberColumn("people (2022)", format="localized",
+    "settlement": st.column_config.TextColumn("settlement", width=190),
+    "people (2022)": st.column_config.NumberColumn("people (2022)", format="localized", width=110,
                                                    help="The whole settlement's population: 2022 official (State Statistics) for "
                                                         "hromada centres, GeoNames otherwise."),
-    "% inside": st.column_config.ProgressColumn("% inside", format="%.0f%%", min_value=0, max_value=100,
+    "% inside": st.column_config.ProgressColumn("% inside", format="%.0f%%", min_value=0, max_value=100, width=150,
                                                 help="Share of the settlement's extent (and people) inside the zone."),
-    "km from line": st.column_config.TextColumn("km from line", help="Nearest and farthest part of the settlement."),
-    "side": st.column_config.TextColumn("side", width="medium"),
-    "oblast": st.column_config.TextColumn("oblast", width="medium"),
+    "side": st.column_config.TextColumn("side", width=170),
+    "km from line": st.column_config.TextColumn("km from line", width=110, help="Nearest and farthest part of the settlement."),
+    "oblast": st.column_config.TextColumn("oblast", width=180),
 }
 # Pixel widths: the oblast and airport tables sit in 3/5 of the page beside a chart and must fit
 # uncut at 1280 px (about 500 px for each table).
