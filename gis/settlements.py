@@ -81,6 +81,11 @@ def _norm(name: str) -> str:
     return unicodedata.normalize("NFC", _STRESS.sub("", s))
 
 
+def _similar(a: str, b: str) -> float:
+    """Similarity 0-1 of two names (difflib ratio of the normalised forms)."""
+    return difflib.SequenceMatcher(None, _norm(a), _norm(b)).ratio()
+
+
 def official_name(uk: str) -> str:
     """Ukrainian Cyrillic -> the 2010 national standard Latin form (Слов'янськ -> Sloviansk)."""
     from translitua import translit
@@ -97,7 +102,7 @@ def ukrainian_name(alternates: list[str], latin: str) -> str | None:
     for name in alternates:
         if not _CYRILLIC.match(name) or _RUSSIAN_ONLY.search(name) or _DISTRICT_WORDS.search(name):
             continue
-        score = difflib.SequenceMatcher(None, _norm(official_name(name)), _norm(latin)).ratio()
+        score = _similar(official_name(name), latin)
         score += 0.05 if _UKRAINIAN_ONLY.search(name) else 0.0
         if score > best_score:
             best, best_score = name, score
@@ -243,11 +248,6 @@ def current_name_uk(kse_uk: str, alternates: list[str], latin: str | None) -> st
 
 
 RENAMED_BELOW = 0.6  # name similarity (0-1) under which GeoNames' name is another name, not another spelling
-
-
-def _similar(a: str, b: str) -> float:
-    """Similarity 0-1 of two names (difflib ratio of the normalised forms)."""
-    return difflib.SequenceMatcher(None, _norm(a), _norm(b)).ratio()
 
 
 def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by_code: dict) -> gpd.GeoDataFrame:
