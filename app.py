@@ -15,13 +15,21 @@ st.sidebar.header("Zone")
 date, width_km, split, proposal = c.zone_controls()
 c.write_state_to_url()
 with st.sidebar.expander("Analyse your own line or zone (GeoJSON)"):
-    upload_kind = st.radio("The file holds", ["a custom frontline (LineString)", "a custom zone (Polygon)"], key="upload_kind")
-    upload = st.file_uploader("GeoJSON file (WGS84 lon/lat, ≤ 20 MB)", type=["geojson", "json", "zip"], key="upload",
-                              help="A zipped shapefile is recognised and refused with advice: convert it to GeoJSON first.")
+    upload_kind = st.radio(
+        "The file holds", ["a custom frontline (LineString)", "a custom zone (Polygon)"], key="upload_kind"
+    )
+    upload = st.file_uploader(
+        "GeoJSON file (WGS84 lon/lat, ≤ 20 MB)",
+        type=["geojson", "json", "zip"],
+        key="upload",
+        help="A zipped shapefile is recognised and refused with advice: convert it to GeoJSON first.",
+    )
 
 st.title("Frontline Freeze Explorer")
-st.caption(f"If the war were frozen along the line of **{date}**, what would a demilitarised zone of a given width mean "
-           f"on the ground? Frontline and occupied territory © DeepStateMap.live (shipped data to {layers.DATA_DATE}).")
+st.caption(
+    f"If the war were frozen along the line of **{date}**, what would a demilitarised zone of a given width mean "
+    f"on the ground? Frontline and occupied territory © DeepStateMap.live (shipped data to {layers.DATA_DATE})."
+)
 for n in notices:
     c.message("warning", n)
 
@@ -56,33 +64,59 @@ m = st.columns(5)
 if custom:
     m[0].metric("Zone", "uploaded polygon")
 else:
-    m[0].metric("Pull-back (km)", f"{zone.ru_depth_km:g} + {zone.ua_depth_km:g}",
-                help="Depth of the zone on the occupied side / on the Ukrainian-controlled side: how far each side's forces pull back.")
-m[1].metric("Zone area", f"{zone.area_km2:,.0f} km²",
-            help=f"Occupied side {zone.area_km2_occupied:,.0f} km², Ukrainian-controlled side {zone.area_km2_controlled:,.0f} km² (equal-area CRS).")
-m[2].metric("People inside (estimate)", c.fmt_people(pop["estimate"]),
-            help=f"{c.fmt_people_range(pop['low'], pop['high']).capitalize()}: {c.PRE_WAR_LABEL}.")
+    m[0].metric(
+        "Pull-back (km)",
+        f"{zone.ru_depth_km:g} + {zone.ua_depth_km:g}",
+        help="Depth of the zone on the occupied side / on the Ukrainian-controlled side: how far each "
+        "side's forces pull back.",
+    )
+m[1].metric(
+    "Zone area",
+    f"{zone.area_km2:,.0f} km²",
+    help=f"Occupied side {zone.area_km2_occupied:,.0f} km², Ukrainian-controlled side "
+    f"{zone.area_km2_controlled:,.0f} km² (equal-area CRS).",
+)
+m[2].metric(
+    "People inside (estimate)",
+    c.fmt_people(pop["estimate"]),
+    help=f"{c.fmt_people_range(pop['low'], pop['high']).capitalize()}: {c.PRE_WAR_LABEL}.",
+)
 line_km = occ["frontline_km"] if front.source != "uploaded line" else float(crs.length_km(front.frontline))
 m[3].metric("Frontline length" if front.source != "uploaded line" else "Uploaded line", f"{line_km:,.0f} km")
-m[4].metric("Occupied", f"{occ['occupied_pct']:.1f} %", help=f"{occ['occupied_km2']:,.0f} km² of Ukraine on {date} (DeepStateMap).")
-st.caption(f"People: **{c.fmt_people(pop['estimate'])}** ({c.fmt_people_range(pop['low'], pop['high'])}) — "
-           f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} on the Ukrainian-controlled side; "
-           f"{c.PRE_WAR_LABEL}. Areas: {zone.area_km2_occupied:,.0f} km² occupied side, {zone.area_km2_controlled:,.0f} km² Ukrainian side.")
+m[4].metric(
+    "Occupied",
+    f"{occ['occupied_pct']:.1f} %",
+    help=f"{occ['occupied_km2']:,.0f} km² of Ukraine on {date} (DeepStateMap).",
+)
+st.caption(
+    f"People: **{c.fmt_people(pop['estimate'])}** ({c.fmt_people_range(pop['low'], pop['high'])}) — "
+    f"{c.fmt_people(pop['occupied'])} on the occupied side, {c.fmt_people(pop['ukraine_controlled'])} "
+    "on the Ukrainian-controlled side; "
+    f"{c.PRE_WAR_LABEL}. Areas: {zone.area_km2_occupied:,.0f} km² occupied side, "
+    f"{zone.area_km2_controlled:,.0f} km² Ukrainian side."
+)
 
 # --- the map: the page's full width and most of its height ------------------------------------
 standard = not custom and front.source != "uploaded line"  # else an uploaded zone or line: not cached
-layer = (c.zone_map_layer(date, width_km, split, label) if standard
-         else c.map_layer(maps.zone_layer(zone, analysis.towns, label)))
+layer = (
+    c.zone_map_layer(date, width_km, split, label)
+    if standard
+    else c.map_layer(maps.zone_layer(zone, analysis.towns, label))
+)
 c.show_map(date, [layer], key=f"explorer_map_{date}", fill_height=True)
 
 # --- what the zone holds --------------------------------------------------------------------
 infra = analysis.infrastructure
 for r in infra[infra.kind == "nuclear power plant"].itertuples():
-    st.warning(f"**{r.name}** ({r.detail}) lies inside the zone, "
-               f"on the {c.side_label(r.side)} side, {r.km_to_line} km from the line.")
+    st.warning(
+        f"**{r.name}** ({r.detail}) lies inside the zone, "
+        f"on the {c.side_label(r.side)} side, {r.km_to_line} km from the line."
+    )
 towns = analysis.towns
 st.subheader(f"Settlements inside: {len(towns):,}")
-st.dataframe(c.towns_table(towns.head(200)), hide_index=True, height=320, width="stretch", column_config=c.TOWNS_COLUMNS)
+st.dataframe(
+    c.towns_table(towns.head(200)), hide_index=True, height=320, width="stretch", column_config=c.TOWNS_COLUMNS
+)
 left, right = st.columns([3, 2], gap="medium")
 with left:
     airports = infra[infra.kind != "nuclear power plant"]
@@ -94,15 +128,23 @@ with left:
     obl["people_in_zone"] = obl["people_in_zone"].fillna(0)  # an oblast absent from the estimate has no one inside
     obl["oblast"] = obl["iso"].map(c.oblast_names())
     st.markdown("**Oblasts affected**")
-    st.dataframe(obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values("people_in_zone", ascending=False),
-                 hide_index=True, width="stretch", column_config=c.OBLAST_COLUMNS)
+    st.dataframe(
+        obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values(
+            "people_in_zone", ascending=False
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config=c.OBLAST_COLUMNS,
+    )
 with right:  # population vs width: the same chart on every move (re-drawing it was most of a move's browser work)
     if standard:
         st.markdown("**People inside the zone vs its width**")
         st.vega_lite_chart(c.population_chart(date, split), width="stretch")
-        st.caption(f"Line: estimate (mean of two methods); band: the range between them; grey: the "
-                   f"{c.NEGOTIATED_RANGE_KM[0]}–{c.NEGOTIATED_RANGE_KM[1]} km range under negotiation. "
-                   f"At **{width_km:g} km**: {c.fmt_people(pop['estimate'])} ({c.fmt_people_range(pop['low'], pop['high'])}).")
+        st.caption(
+            f"Line: estimate (mean of two methods); band: the range between them; grey: the "
+            f"{c.NEGOTIATED_RANGE_KM[0]}–{c.NEGOTIATED_RANGE_KM[1]} km range under negotiation. "
+            f"At **{width_km:g} km**: {c.fmt_people(pop['estimate'])} ({c.fmt_people_range(pop['low'], pop['high'])})."
+        )
 
 # --- export ---------------------------------------------------------------------------------
 name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 100)}_{date}"
@@ -110,13 +152,22 @@ name = "custom_zone" if custom else f"zone_{width_km:g}km_split{round(split * 10
 
 def zone_fc() -> dict:
     feats = export.zone_features(zone, None if proposal == "custom" else proposal)
-    return export.feature_collection(feats + export.points_features(analysis.towns, "settlement_inside"),
-                                     attribution=layers.ATTRIBUTION, population_note=c.PRE_WAR_LABEL)
+    return export.feature_collection(
+        feats + export.points_features(analysis.towns, "settlement_inside"),
+        attribution=layers.ATTRIBUTION,
+        population_note=c.PRE_WAR_LABEL,
+    )
 
 
 def summary_df() -> pd.DataFrame:
-    row = {"date": date, "width_km": zone.width_km, "split": zone.split, "zone_km2": round(zone.area_km2, 1),
-           "zone_km2_occupied": round(zone.area_km2_occupied, 1), "zone_km2_controlled": round(zone.area_km2_controlled, 1)}
+    row = {
+        "date": date,
+        "width_km": zone.width_km,
+        "split": zone.split,
+        "zone_km2": round(zone.area_km2, 1),
+        "zone_km2_occupied": round(zone.area_km2_occupied, 1),
+        "zone_km2_controlled": round(zone.area_km2_controlled, 1),
+    }
     row.update({f"people_{k}": v for k, v in pop.items() if not isinstance(v, (dict, str))})
     return pd.DataFrame([row])
 

@@ -13,8 +13,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 
@@ -35,9 +43,25 @@ def running_app(timeout_s: float = 60.0):
     """Start `streamlit run app.py` on a free port; yield its URL (an ``App``); stop it."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--browser.serverAddress", "localhost"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+            "--browser.serverAddress",
+            "localhost",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://localhost:{port}"
     try:
         deadline = time.time() + timeout_s
@@ -89,7 +113,9 @@ def move_slider(page, key_presses: list[str], expect_metric: str, timeout_ms: in
     """Press keys on the first slider; return seconds until a metric shows ``expect_metric``
     and the map's zone has been redrawn."""
     frame = page.frame_locator(MAP_IFRAME)
-    before = frame.locator("path.leaflet-interactive").evaluate_all("els => els.map(e => e.getAttribute('d')).join('|').length")
+    before = frame.locator("path.leaflet-interactive").evaluate_all(
+        "els => els.map(e => e.getAttribute('d')).join('|').length"
+    )
     slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
     slider.focus()
     t0 = time.perf_counter()
@@ -97,10 +123,14 @@ def move_slider(page, key_presses: list[str], expect_metric: str, timeout_ms: in
         page.keyboard.press(k)
     page.wait_for_function(
         "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes(v))",
-        arg=expect_metric, timeout=timeout_ms)
+        arg=expect_metric,
+        timeout=timeout_ms,
+    )
     deadline = time.time() + timeout_ms / 1000
     while time.time() < deadline:
-        now = frame.locator("path.leaflet-interactive").evaluate_all("els => els.map(e => e.getAttribute('d')).join('|').length")
+        now = frame.locator("path.leaflet-interactive").evaluate_all(
+            "els => els.map(e => e.getAttribute('d')).join('|').length"
+        )
         if now != before:
             break
         time.sleep(0.02)

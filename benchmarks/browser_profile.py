@@ -28,7 +28,13 @@ from benchmarks.browser import launch, running_app, wait_idle, wait_map_drawn
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 METRIC_SHOWS = "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes(v))"
-CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink.user_timing", "toplevel"]
+CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "v8.execute",
+    "blink.user_timing",
+    "toplevel",
+]
 
 
 def _processes() -> dict[int, tuple[int, str, float]]:
@@ -37,7 +43,9 @@ def _processes() -> dict[int, tuple[int, str, float]]:
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             raw = stat.read_text()
-            cmd = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").split()  # children rewrite it space-separated
+            cmd = (
+                (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").split()
+            )  # children rewrite it space-separated
         except OSError:
             continue
         fields = raw.rsplit(")", 1)[1].split()
@@ -83,7 +91,9 @@ def summarise_trace(path: Path, moves: int) -> str:
     Tasks that handle DevTools messages (the test driver's and the profiler's own traffic) are left out."""
     events = json.loads(path.read_text())
     events = events["traceEvents"] if isinstance(events, dict) else events
-    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    names = {
+        (e["pid"], e["tid"]): e["args"]["name"] for e in events if e.get("ph") == "M" and e.get("name") == "thread_name"
+    }
     by_thread: dict[tuple, list] = collections.defaultdict(list)
     for e in events:
         if e.get("ph") == "X" and "dur" in e and names.get((e["pid"], e["tid"])) == "CrRendererMain":
@@ -93,11 +103,14 @@ def summarise_trace(path: Path, moves: int) -> str:
     busy = 0.0
     for evs in by_thread.values():
         evs.sort(key=lambda e: (e["ts"], -e["dur"]))
-        devtools = [(e["ts"], e["ts"] + e["dur"]) for e in evs
-                    if "DevTools" in e.get("args", {}).get("chrome_mojo_event_info", {}).get("mojo_interface_tag", "")]
+        devtools = [
+            (e["ts"], e["ts"] + e["dur"])
+            for e in evs
+            if "DevTools" in e.get("args", {}).get("chrome_mojo_event_info", {}).get("mojo_interface_tag", "")
+        ]
         evs = [e for e in evs if not any(a <= e["ts"] < b for a, b in devtools)]
         stack: list[list] = []  # [event, child time]
-        for e in evs + [None]:
+        for e in [*evs, None]:
             while stack and (e is None or e["ts"] >= stack[-1][0]["ts"] + stack[-1][0]["dur"]):
                 top, child = stack.pop()
                 self_ms[top["name"]] += (top["dur"] - child) / 1000
@@ -108,7 +121,8 @@ def summarise_trace(path: Path, moves: int) -> str:
             if e is None:
                 break
             if e["name"] in ("FunctionCall", "EvaluateScript") and not any(
-                    s[0]["name"] in ("FunctionCall", "EvaluateScript") for s in stack):
+                s[0]["name"] in ("FunctionCall", "EvaluateScript") for s in stack
+            ):
                 script_ms[_source(e.get("args", {}).get("data", {}).get("url", ""))] += e["dur"] / 1000
             stack.append([e, 0])
     lines = [f"renderer main threads busy: {busy / moves:.0f} ms per move", "self time per move (ms), top 14:"]
@@ -153,8 +167,15 @@ def light_wait(page, metric: str, polling_ms: float = 50) -> None:
     page.wait_for_selector(IDLE, state="attached")
 
 
-def profile(url: str, server_pid: int | None, moves: int, mode: str = "js", what: str = "moves",
-            viewport=(1200, 900), polling: str = "light") -> str:
+def profile(
+    url: str,
+    server_pid: int | None,
+    moves: int,
+    mode: str = "js",
+    what: str = "moves",
+    viewport=(1200, 900),
+    polling: str = "light",
+) -> str:
     """Open the Explorer at ``url`` and record (``mode``) either its load (``what`` = 'load', server warm)
     or ``moves`` slider moves between two widths seen (the server answers from its caches)."""
     exclude = {server_pid} if server_pid else set()
@@ -177,9 +198,12 @@ def profile(url: str, server_pid: int | None, moves: int, mode: str = "js", what
         cpu1 = client_cpu_by_kind(exclude)
         if what == "load":
             browser.close()
-            return (f"page load (server warm): {load_s:.1f} s to the map drawn; CPU {sum(cpu1.values()) - sum(cpu0.values()):.2f} s "
-                    f"(renderer {cpu1.get('chromium renderer', 0) - cpu0.get('chromium renderer', 0):.2f} s), mode {mode}\n"
-                    + rec.summary(1))
+            return (
+                f"page load (server warm): {load_s:.1f} s to the map drawn; CPU "
+                f"{sum(cpu1.values()) - sum(cpu0.values()):.2f} s "
+                f"(renderer {cpu1.get('chromium renderer', 0) - cpu0.get('chromium renderer', 0):.2f} s), mode {mode}\n"
+                + rec.summary(1)
+            )
         slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
         widths = [20.5, 20.0]
         for w in widths:  # warm the server's caches for both widths
@@ -196,7 +220,9 @@ def profile(url: str, server_pid: int | None, moves: int, mode: str = "js", what
                 slider.focus()
                 t = time.perf_counter()
                 page.keyboard.press("ArrowRight" if w > 20 else "ArrowLeft")
-                if polling == "raf":  # the old load test: innerText (a layout) every animation frame, visible idle marker
+                if (
+                    polling == "raf"
+                ):  # the old load test: innerText (a layout) every animation frame, visible idle marker
                     page.wait_for_function(METRIC_SHOWS, arg=f"{w / 2:g} + {w / 2:g}", polling="raf")
                     page.wait_for_selector(IDLE)
                 else:
@@ -207,22 +233,30 @@ def profile(url: str, server_pid: int | None, moves: int, mode: str = "js", what
         srv = (_processes()[server_pid][2] - srv0) if server_pid else float("nan")
         browser.close()
     kinds = sorted(set(cpu3) | set(cpu0))
-    lines = [f"page load: {load_s:.1f} s; move -> page idle median {sorted(lat)[len(lat) // 2]:.2f} s; mode {mode}",
-             f"{'CPU seconds':32} {'page load':>10} {'per move':>9}"]
+    lines = [
+        f"page load: {load_s:.1f} s; move -> page idle median {sorted(lat)[len(lat) // 2]:.2f} s; mode {mode}",
+        f"{'CPU seconds':32} {'page load':>10} {'per move':>9}",
+    ]
     for k in kinds:
         lines.append(f"{k:32} {cpu1.get(k, 0) - cpu0.get(k, 0):10.2f} {(cpu3.get(k, 0) - cpu2.get(k, 0)) / moves:9.3f}")
-    lines.append(f"{'total (test browser + driver)':32} {sum(cpu1.values()) - sum(cpu0.values()):10.2f} "
-                 f"{(sum(cpu3.values()) - sum(cpu2.values())) / moves:9.3f}")
+    lines.append(
+        f"{'total (test browser + driver)':32} {sum(cpu1.values()) - sum(cpu0.values()):10.2f} "
+        f"{(sum(cpu3.values()) - sum(cpu2.values())) / moves:9.3f}"
+    )
     lines.append(f"{'app server':32} {'':>10} {srv / moves:9.3f}")
-    lines.append("(per move: 1 s of idle after each move included" + ("" if mode == "cpu" else f"; {mode} recording adds CPU") + ")")
-    return "\n".join(lines + [rec.summary(moves)])
+    lines.append(
+        "(per move: 1 s of idle after each move included"
+        + ("" if mode == "cpu" else f"; {mode} recording adds CPU")
+        + ")"
+    )
+    return "\n".join([*lines, rec.summary(moves)])
 
 
 def summarise_js(prof: dict, moves: int) -> str:
     """Self time of the page's JavaScript per move (ms): by script and by function (V8 sampling profile)."""
     nodes = {n["id"]: n for n in prof["nodes"]}
     self_us: dict[int, float] = collections.Counter()
-    for node_id, delta in zip(prof["samples"], prof["timeDeltas"]):
+    for node_id, delta in zip(prof["samples"], prof["timeDeltas"], strict=True):
         self_us[node_id] += delta
     by_src, by_fn = collections.Counter(), collections.Counter()
     for node_id, us in self_us.items():
@@ -242,15 +276,31 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--moves", type=int, default=8)
     ap.add_argument("--url", default=None, help="an app already running (default: start one)")
-    ap.add_argument("--mode", choices=["cpu", "trace", "js"], default="js",
-                    help="cpu: /proc only (least overhead); trace: + Chrome trace; js: + V8 sampling profile")
+    ap.add_argument(
+        "--mode",
+        choices=["cpu", "trace", "js"],
+        default="js",
+        help="cpu: /proc only (least overhead); trace: + Chrome trace; js: + V8 sampling profile",
+    )
     ap.add_argument("--load", action="store_true", help="record the page load (server warm) instead of slider moves")
-    ap.add_argument("--polling", choices=["light", "raf"], default="light",
-                    help="how the test waits for a move: light (as benchmarks.load now) or raf (as it did before)")
+    ap.add_argument(
+        "--polling",
+        choices=["light", "raf"],
+        default="light",
+        help="how the test waits for a move: light (as benchmarks.load now) or raf (as it did before)",
+    )
     args = ap.parse_args(argv)
-    with (contextlib.nullcontext(None) if args.url else running_app()) as app:
-        print(profile(args.url or app, getattr(app, "pid", None), args.moves, args.mode, "load" if args.load else "moves",
-                      polling=args.polling))
+    with contextlib.nullcontext(None) if args.url else running_app() as app:
+        print(
+            profile(
+                args.url or app,
+                getattr(app, "pid", None),
+                args.moves,
+                args.mode,
+                "load" if args.load else "moves",
+                polling=args.polling,
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -25,7 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "bad_inputs"))
 import hostile as h  # noqa: E402
 
-ZONE, LINE, POSTS = ("stats", "--zone"), ("stats", "--width-km", "25", "--frontline"), ("coverage", "--width-km", "25", "--posts")
+ZONE, LINE, POSTS = (
+    ("stats", "--zone"),
+    ("stats", "--width-km", "25", "--frontline"),
+    ("coverage", "--width-km", "25", "--posts"),
+)
 
 CASES = {  # name: (command prefix, file bytes maker)
     "polygon_random_400": (ZONE, lambda: h.self_crossing_polygon(400)),
@@ -92,15 +96,25 @@ def run_case(name: str, timeout_s: float, mem_gb: float, tmp: Path) -> dict:
         path.write_bytes(make())
         args.append(str(path))
     cmd = ["prlimit", f"--as={int(mem_gb * 2**30)}", "/usr/bin/time", "-v", sys.executable, "-m", "gis", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         peak = _peak_rss_mb(proc.pid)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return {"case": name, "s": timeout_s, "cpu": float("nan"), "mb": peak, "rc": "killed", "traceback": False,
-                "message": f"killed after {timeout_s:g} s", "stdout": ""}
+        return {
+            "case": name,
+            "s": timeout_s,
+            "cpu": float("nan"),
+            "mb": peak,
+            "rc": "killed",
+            "traceback": False,
+            "message": f"killed after {timeout_s:g} s",
+            "stdout": "",
+        }
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", err)
     secs = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))) if wall else float("nan")
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
@@ -111,13 +125,23 @@ def run_case(name: str, timeout_s: float, mem_gb: float, tmp: Path) -> dict:
     if out.strip():
         try:
             d = json.loads(out)
-            msg = "JSON: " + ", ".join(f"{k}={d[k]}" for k in ("zone_km2", "frontline_km", "posts", "zone_covered_pct") if k in d)
+            msg = "JSON: " + ", ".join(
+                f"{k}={d[k]}" for k in ("zone_km2", "frontline_km", "posts", "zone_covered_pct") if k in d
+            )
         except ValueError:
             msg = "INVALID JSON: " + out.strip()[:60].replace("\n", " ")
     else:
         msg = lines[-1] if lines else ""
-    return {"case": name, "s": secs, "cpu": cpu, "mb": int(rss.group(1)) / 1024 if rss else float("nan"),
-            "rc": int(rc.group(1)) if rc else proc.returncode, "traceback": "Traceback" in own, "message": msg[:120], "stdout": out}
+    return {
+        "case": name,
+        "s": secs,
+        "cpu": cpu,
+        "mb": int(rss.group(1)) / 1024 if rss else float("nan"),
+        "rc": int(rc.group(1)) if rc else proc.returncode,
+        "traceback": "Traceback" in own,
+        "message": msg[:120],
+        "stdout": out,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -130,8 +154,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name in a.names:
             r = run_case(name, a.timeout, a.mem_gb, Path(tmp))
-            print(f"| {r['case']} | {r['s']:.1f} | {r['cpu']:.1f} | {r['mb']:.0f} | {r['rc']} | {'yes' if r['traceback'] else 'no'} | {r['message']} |",
-                  flush=True)
+            print(
+                f"| {r['case']} | {r['s']:.1f} | {r['cpu']:.1f} | {r['mb']:.0f} | {r['rc']} | "
+                f"{'yes' if r['traceback'] else 'no'} | {r['message']} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,21 @@ import time
 import numpy as np
 from playwright.async_api import async_playwright
 
-from benchmarks.browser import (CHROMIUM, CHROMIUM_ARGS, MAP_IFRAME, client_cpu_seconds, cpu_seconds, free_port, rss_mb,
-                                running_app)
+from benchmarks.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_IFRAME,
+    client_cpu_seconds,
+    cpu_seconds,
+    free_port,
+    rss_mb,
+    running_app,
+)
 
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-METRIC_SHOWS = "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.textContent.includes(v))"
+METRIC_SHOWS = (
+    "(v) => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.textContent.includes(v))"
+)
 
 
 class _Phases:
@@ -63,8 +73,16 @@ async def _session(browser, url: str, idx: int, moves: int, phases: _Phases, thi
     page.set_default_timeout(180_000)  # many sessions share 2 cores with the server: be patient, then report
     sockets = []
     page.on("websocket", lambda ws: sockets.append(ws))
-    out = {"numbers_s": [], "idle_s": [], "errors": [], "lost": "", "key": None, "t_first": None, "t_last": None,
-           "load_s": None}
+    out = {
+        "numbers_s": [],
+        "idle_s": [],
+        "errors": [],
+        "lost": "",
+        "key": None,
+        "t_first": None,
+        "t_last": None,
+        "load_s": None,
+    }
     arrived = False
     try:
         start_w = 10 + idx % 20  # sessions start at different widths so they don't all share one cache entry
@@ -72,8 +90,11 @@ async def _session(browser, url: str, idx: int, moves: int, phases: _Phases, thi
         await page.goto(f"{url}/?width={start_w}&split=50", timeout=180_000)
         await page.wait_for_selector(MAP_IFRAME, state="attached", timeout=180_000)
         await page.wait_for_selector(IDLE, state="attached", timeout=180_000)
-        await page.frame_locator(MAP_IFRAME).locator("path.leaflet-interactive").first.wait_for(
-            state="attached", timeout=180_000)  # the map drawn
+        await (
+            page.frame_locator(MAP_IFRAME)
+            .locator("path.leaflet-interactive")
+            .first.wait_for(state="attached", timeout=180_000)
+        )  # the map drawn
         out["load_s"] = time.perf_counter() - t0
         phases.arrived()
         arrived = True
@@ -97,7 +118,9 @@ async def _session(browser, url: str, idx: int, moves: int, phases: _Phases, thi
             out["errors"].append("exception shown on the page")
         expected = start_w + 0.5 * sum(1 if i % 3 != 2 else -1 for i in range(moves))
         if float(await slider.input_value()) != expected:
-            out["lost"] = f"slider at {await slider.input_value()}, expected {expected:g}"  # the session's state was lost
+            out["lost"] = (
+                f"slider at {await slider.input_value()}, expected {expected:g}"  # the session's state was lost
+            )
         elif len(sockets) != 1:
             out["lost"] = f"{len(sockets)} WebSockets opened (reconnected)"
         out["key"] = next((c["value"] for c in await ctx.cookies() if c["name"] == "ffe_backend"), None)
@@ -110,8 +133,9 @@ async def _session(browser, url: str, idx: int, moves: int, phases: _Phases, thi
     return out
 
 
-async def _run(url: str, pids: list[int], n: int, moves: int, servers: set[int], think_s: float,
-               barrier: bool = True) -> tuple[dict, list[dict]]:
+async def _run(
+    url: str, pids: list[int], n: int, moves: int, servers: set[int], think_s: float, barrier: bool = True
+) -> tuple[dict, list[dict]]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         before, cpu0, client0 = sum(map(rss_mb, pids)), sum(map(cpu_seconds, pids)), client_cpu_seconds(servers)
@@ -137,25 +161,37 @@ async def _run(url: str, pids: list[int], n: int, moves: int, servers: set[int],
     # with the barrier the moves' CPU is what was used after every page had loaded; without it, loads and
     # moves overlap and only the total per move is meaningful (as reported before)
     move_client, move_server = (client - client_l, cpu - cpu_l) if barrier else (client, cpu)
-    return {"sessions": n, "moves": len(idle), "errors": [e for r in results for e in r["errors"]],
-            "barrier": barrier,
-            "sessions_lost": sum(bool(r["lost"] or r["errors"]) for r in results),
-            "lost_reasons": sorted({r["lost"] for r in results if r["lost"]}),
-            "load_median_s": q(loads, 50), "load_p95_s": q(loads, 95), "load_wall_s": round(load_wall, 1),
-            "move_median_s": q(idle, 50), "move_p95_s": q(idle, 95),
-            "numbers_median_s": q(numbers, 50), "numbers_p95_s": q(numbers, 95),
-            "moves_per_s": round(len(idle) / span, 2) if span == span and span > 0 else None,
-            "wall_s": round(wall, 1), "server_cpu_s": round(cpu, 1),
-            "server_cpu_per_move_s": round(move_server / moved, 3),
-            "server_cpu_per_load_s": round(cpu_l / max(1, len(loads)), 3) if barrier else None,
-            "browsers_cpu_s": round(client, 1), "browsers_cpu_per_move_s": round(move_client / moved, 3),
-            "browsers_cpu_per_load_s": round(client_l / max(1, len(loads)), 3) if barrier else None,
-            "server_rss_before_mb": round(before), "server_rss_after_mb": round(after)}, results
+    return {
+        "sessions": n,
+        "moves": len(idle),
+        "errors": [e for r in results for e in r["errors"]],
+        "barrier": barrier,
+        "sessions_lost": sum(bool(r["lost"] or r["errors"]) for r in results),
+        "lost_reasons": sorted({r["lost"] for r in results if r["lost"]}),
+        "load_median_s": q(loads, 50),
+        "load_p95_s": q(loads, 95),
+        "load_wall_s": round(load_wall, 1),
+        "move_median_s": q(idle, 50),
+        "move_p95_s": q(idle, 95),
+        "numbers_median_s": q(numbers, 50),
+        "numbers_p95_s": q(numbers, 95),
+        "moves_per_s": round(len(idle) / span, 2) if span == span and span > 0 else None,
+        "wall_s": round(wall, 1),
+        "server_cpu_s": round(cpu, 1),
+        "server_cpu_per_move_s": round(move_server / moved, 3),
+        "server_cpu_per_load_s": round(cpu_l / max(1, len(loads)), 3) if barrier else None,
+        "browsers_cpu_s": round(client, 1),
+        "browsers_cpu_per_move_s": round(move_client / moved, 3),
+        "browsers_cpu_per_load_s": round(client_l / max(1, len(loads)), 3) if barrier else None,
+        "server_rss_before_mb": round(before),
+        "server_rss_after_mb": round(after),
+    }, results
 
 
 @contextlib.contextmanager
 def _server(processes: int | None):
-    """(url, app process ids, deployment or None, server process ids): one app process, or ``processes`` behind nginx."""
+    """(url, app process ids, deployment or None, server process ids): one app process, or "
+    "``processes`` behind nginx."""
     if processes is None:
         with running_app() as url:
             yield url, [url.pid], None, {url.pid}
@@ -166,8 +202,9 @@ def _server(processes: int | None):
             yield dep.url, list(dep.pids.values()), dep, {*dep.pids.values(), dep.nginx.pid}
 
 
-def run(sessions: list[int], moves: int, processes: int | None = None, think_s: float = 0.0,
-        barrier: bool = True) -> list[dict]:
+def run(
+    sessions: list[int], moves: int, processes: int | None = None, think_s: float = 0.0, barrier: bool = True
+) -> list[dict]:
     """Run each N against one fresh server (or ``processes`` behind nginx); returns one report per N."""
     reports = []
     with _server(processes) as (url, pids, dep, servers):
@@ -181,22 +218,29 @@ def run(sessions: list[int], moves: int, processes: int | None = None, think_s: 
                 ups = [{r["upstream"] for r in log if r["key"] == s["key"]} for s in results if s["key"]]
                 report["sessions_changed_process"] = sum(len(u) > 1 for u in ups)
                 report["sessions_per_process"] = sorted(
-                    sum(u == {a} for u in ups) for a in {r["upstream"] for r in log if r["upstream"] != "-"})
+                    sum(u == {a} for u in ups) for a in {r["upstream"] for r in log if r["upstream"] != "-"}
+                )
             reports.append(report)
     return reports
 
 
 def table(reports: list[dict]) -> str:
-    lines = [f"{'via':>8} {'proc':>4} {'N':>3} {'moves':>5} {'err':>3} {'lost':>4} {'load med/p95 s':>15} {'idle med/p95 s':>15} "
-             f"{'numbers med/p95 s':>18} {'moves/s':>7} {'CPU/move s':>10} {'browsers':>8} {'br./load':>8} {'RSS MB':>12} {'switched':>8}"]
+    lines = [
+        f"{'via':>8} {'proc':>4} {'N':>3} {'moves':>5} {'err':>3} {'lost':>4} {'load med/p95 s':>15} "
+        f"{'idle med/p95 s':>15} "
+        f"{'numbers med/p95 s':>18} {'moves/s':>7} {'CPU/move s':>10} {'browsers':>8} {'br./load':>8} "
+        f"{'RSS MB':>12} {'switched':>8}"
+    ]
     for r in reports:
-        lines.append(f"{r['via']:>8} {r['processes']:>4} {r['sessions']:>3} {r['moves']:>5} {len(r['errors']):>3} "
-                     f"{r['sessions_lost']:>4} {str(r['load_median_s']) + ' / ' + str(r['load_p95_s']):>15} "
-                     f"{str(r['move_median_s']) + ' / ' + str(r['move_p95_s']):>15} "
-                     f"{str(r['numbers_median_s']) + ' / ' + str(r['numbers_p95_s']):>18} {r['moves_per_s']!s:>7} "
-                     f"{r['server_cpu_per_move_s']:>10} {r['browsers_cpu_per_move_s']:>8} {r['browsers_cpu_per_load_s']!s:>8} "
-                     f"{r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<6} "
-                     f"{r.get('sessions_changed_process', '-')!s:>8}")
+        lines.append(
+            f"{r['via']:>8} {r['processes']:>4} {r['sessions']:>3} {r['moves']:>5} {len(r['errors']):>3} "
+            f"{r['sessions_lost']:>4} {str(r['load_median_s']) + ' / ' + str(r['load_p95_s']):>15} "
+            f"{str(r['move_median_s']) + ' / ' + str(r['move_p95_s']):>15} "
+            f"{str(r['numbers_median_s']) + ' / ' + str(r['numbers_p95_s']):>18} {r['moves_per_s']!s:>7} "
+            f"{r['server_cpu_per_move_s']:>10} {r['browsers_cpu_per_move_s']:>8} {r['browsers_cpu_per_load_s']!s:>8} "
+            f"{r['server_rss_before_mb']:>5}->{r['server_rss_after_mb']:<6} "
+            f"{r.get('sessions_changed_process', '-')!s:>8}"
+        )
     return "\n".join(lines)
 
 
@@ -208,7 +252,9 @@ def targets(reports: list[dict]) -> str:
         name = f"{r['via']}, {r['processes']} process(es), {r['sessions']} sessions"
         checks = {"no errors": not r["errors"], "none lost": r["sessions_lost"] == 0}
         if r["sessions"] == 20 and r["via"] == "direct" and not r.get("think_s") and r.get("barrier", True):
-            checks.update({"median <= 1.5 s": (r["move_median_s"] or 99) <= 1.5, "p95 <= 3 s": (r["move_p95_s"] or 99) <= 3})
+            checks.update(
+                {"median <= 1.5 s": (r["move_median_s"] or 99) <= 1.5, "p95 <= 3 s": (r["move_p95_s"] or 99) <= 3}
+            )
         if r["via"] == "nginx":
             checks["each session on one process"] = r.get("sessions_changed_process") == 0
         lines.append(f"{name}: " + ", ".join(f"{k} {'yes' if ok else 'NO'}" for k, ok in checks.items()))
@@ -219,13 +265,27 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20, 50])
     ap.add_argument("--moves", type=int, default=6)
-    ap.add_argument("--proxy", type=int, nargs="+", default=None, metavar="P",
-                    help="run through nginx with P app processes (each P in turn, e.g. --proxy 1 2)")
-    ap.add_argument("--think", type=float, default=0.0, metavar="S",
-                    help="each session pauses 0.5-1.5 x S seconds between moves (default 0: move again at once)")
-    ap.add_argument("--no-barrier", action="store_true",
-                    help="each session moves as soon as its own page has loaded (the protocol before 2026-11-25), "
-                         "so moves overlap the other sessions' page loads")
+    ap.add_argument(
+        "--proxy",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="P",
+        help="run through nginx with P app processes (each P in turn, e.g. --proxy 1 2)",
+    )
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="each session pauses 0.5-1.5 x S seconds between moves (default 0: move again at once)",
+    )
+    ap.add_argument(
+        "--no-barrier",
+        action="store_true",
+        help="each session moves as soon as its own page has loaded (the protocol before 2026-11-25), "
+        "so moves overlap the other sessions' page loads",
+    )
     ap.add_argument("--json", default=None, help="write the reports here too")
     args = ap.parse_args(argv)
     reports = []

@@ -23,15 +23,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # (label, substring of a sampled stack frame): a sample counts for every part whose frame it contains.
-PARTS = [("map widget: st_folium (before) / ui.mapview.show (after)", ("st_folium (", "show (ui/mapview.py")),
-         ("  of which: building the base map (folium objects)", ("base_map (",)),
-         ("Jinja compiling templates (Environment.from_string)", ("from_string (",)),
-         ("json.dumps", ("dumps (json/",)),
-         ("zone layer: maps.zone_layer + rendering it", ("zone_layer (", "render_layer (")),
-         ("population chart (Altair / Vega-Lite)", ("(altair/", "vega_charts.py")),
-         ("tables (st.dataframe)", ("elements/arrow.py",)),
-         ("zone + population + towns (gis)", ("make_zone (", "analyse (")),
-         ("Streamlit widgets, metrics, text", ("slider (", "selectbox (", "metric (", "markdown (", "caption (", "warning ("))]
+PARTS = [
+    ("map widget: st_folium (before) / ui.mapview.show (after)", ("st_folium (", "show (ui/mapview.py")),
+    ("  of which: building the base map (folium objects)", ("base_map (",)),
+    ("Jinja compiling templates (Environment.from_string)", ("from_string (",)),
+    ("json.dumps", ("dumps (json/",)),
+    ("zone layer: maps.zone_layer + rendering it", ("zone_layer (", "render_layer (")),
+    ("population chart (Altair / Vega-Lite)", ("(altair/", "vega_charts.py")),
+    ("tables (st.dataframe)", ("elements/arrow.py",)),
+    ("zone + population + towns (gis)", ("make_zone (", "analyse (")),
+    (
+        "Streamlit widgets, metrics, text",
+        ("slider (", "selectbox (", "metric (", "markdown (", "caption (", "warning ("),
+    ),
+]
 
 
 def workload(page: str, reruns: int, fresh: bool) -> None:
@@ -77,7 +82,9 @@ def summarise(raw: Path, page: str) -> str:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--page", default="app.py", help="a page with a slider keyed 'width' (app.py, pages/2_Monitoring.py)")
+    ap.add_argument(
+        "--page", default="app.py", help="a page with a slider keyed 'width' (app.py, pages/2_Monitoring.py)"
+    )
     ap.add_argument("--reruns", type=int, default=100)
     ap.add_argument("--fresh", action="store_true", help="move to widths not seen before (zone computed too)")
     ap.add_argument("--raw", type=Path, default=None, help="keep py-spy's raw samples here")
@@ -87,12 +94,21 @@ def main(argv=None) -> None:
         return workload(args.page, args.reruns, args.fresh)
     raw = args.raw or Path(tempfile.mkdtemp()) / "profile.raw"
     cmd = [sys.executable, "-m", "benchmarks.profile", "--workload", "--page", args.page, "--reruns", str(args.reruns)]
-    child = subprocess.Popen(cmd + (["--fresh"] if args.fresh else []), cwd=ROOT, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        cmd + (["--fresh"] if args.fresh else []),
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     while (line := child.stdout.readline()) and not line.startswith("READY"):
         pass
-    spy = subprocess.Popen(["py-spy", "record", "-r", "250", "--nonblocking", "-f", "raw", "-o", str(raw), "--pid", str(child.pid)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    spy = subprocess.Popen(
+        ["py-spy", "record", "-r", "250", "--nonblocking", "-f", "raw", "-o", str(raw), "--pid", str(child.pid)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(2)  # let py-spy attach before the measured reruns start
     child.stdin.write("go\n")
     child.stdin.flush()

@@ -24,10 +24,19 @@ from gis import crs, layers, maps, monitoring, stats, zones
 
 DATE = "2026-08-22"
 WIDTHS = [float(w) for w in range(1, 51)]
-TARGETS = {"move_median_ms": 50, "move_p95_ms": 100, "pop_lookup_ms": 1, "pop_precompute_s": 3,
-           "payload_bytes": 1_000_000, "payload_area_error_pct": 0.5, "cold_start_s": 8, "slider_redraw_s": 1.5, "server_cpu_per_move_ms": 60,
-           "server_cpu_per_move_cached_ms": 60,
-           "naive_ratio": 10}
+TARGETS = {
+    "move_median_ms": 50,
+    "move_p95_ms": 100,
+    "pop_lookup_ms": 1,
+    "pop_precompute_s": 3,
+    "payload_bytes": 1_000_000,
+    "payload_area_error_pct": 0.5,
+    "cold_start_s": 8,
+    "slider_redraw_s": 1.5,
+    "server_cpu_per_move_ms": 60,
+    "server_cpu_per_move_cached_ms": 60,
+    "naive_ratio": 10,
+}
 
 
 def _ms(seconds: float) -> float:
@@ -54,9 +63,13 @@ def bench_server(front, index) -> dict:
         zone_t.append(t1 - t0)
         pop_t.append(t2 - t1)
         cov_t.append(t3 - t2)
-    return {"move_median_ms": _ms(statistics.median(times)), "move_p95_ms": _ms(_pctl(times, 95)),
-            "zone_median_ms": _ms(statistics.median(zone_t)), "population_median_ms": _ms(statistics.median(pop_t)),
-            "coverage_median_ms": _ms(statistics.median(cov_t))}
+    return {
+        "move_median_ms": _ms(statistics.median(times)),
+        "move_p95_ms": _ms(_pctl(times, 95)),
+        "zone_median_ms": _ms(statistics.median(zone_t)),
+        "population_median_ms": _ms(statistics.median(pop_t)),
+        "coverage_median_ms": _ms(statistics.median(cov_t)),
+    }
 
 
 def bench_population() -> dict:
@@ -71,7 +84,11 @@ def bench_population() -> dict:
         t = time.perf_counter()
         index.estimate(w / 2, w / 2, with_oblasts=False)
         lookups.append(time.perf_counter() - t)
-    return {"pop_precompute_s": round(pre, 3), "pop_lookup_ms": _ms(statistics.median(lookups)), "units": len(units)}, index
+    return {
+        "pop_precompute_s": round(pre, 3),
+        "pop_lookup_ms": _ms(statistics.median(lookups)),
+        "units": len(units),
+    }, index
 
 
 def bench_payload(front, index) -> dict:
@@ -88,8 +105,12 @@ def bench_payload(front, index) -> dict:
         shown = [crs.to_metric(maps._ll(g, maps.zone_simplify_m(d), keep_topology=False)) for _, d, g, _ in z.parts()]
         err = abs(float(np.sum(crs.area_km2(shown))) - z.area_km2) / z.area_km2
         worst_err = max(worst_err, err)
-    return {"payload_bytes": max(sizes), "payload_zone_layer_bytes_by_width": sizes, "base_map_bytes": base_bytes,
-            "payload_area_error_pct": round(100 * worst_err, 4)}
+    return {
+        "payload_bytes": max(sizes),
+        "payload_zone_layer_bytes_by_width": sizes,
+        "base_map_bytes": base_bytes,
+        "payload_area_error_pct": round(100 * worst_err, 4),
+    }
 
 
 def bench_naive(front, index, widths=(5.0, 15.0, 25.0)) -> dict:
@@ -104,7 +125,9 @@ def bench_naive(front, index, widths=(5.0, 15.0, 25.0)) -> dict:
     for w in widths:
         t = time.perf_counter()
         buf = line.buffer(w * 500)
-        zone = gpd.GeoDataFrame(geometry=[shapely.union(buf.intersection(occ).iloc[0], buf.intersection(ctl).iloc[0])], crs=32636)
+        zone = gpd.GeoDataFrame(
+            geometry=[shapely.union(buf.intersection(occ).iloc[0], buf.intersection(ctl).iloc[0])], crs=32636
+        )
         joined = gpd.sjoin(pts, zone, predicate="intersects")
         joined["pop"].sum()
         naive.append(time.perf_counter() - t)
@@ -112,8 +135,11 @@ def bench_naive(front, index, widths=(5.0, 15.0, 25.0)) -> dict:
         z = zones.make_zone(front, w, 0.5)
         index.estimate(z.ru_depth_km, z.ua_depth_km)
         ours.append(time.perf_counter() - t)
-    return {"naive_move_ms": _ms(statistics.median(naive)), "ours_move_ms": _ms(statistics.median(ours)),
-            "naive_ratio": round(statistics.median(naive) / statistics.median(ours), 1)}
+    return {
+        "naive_move_ms": _ms(statistics.median(naive)),
+        "ours_move_ms": _ms(statistics.median(ours)),
+        "naive_ratio": round(statistics.median(naive) / statistics.median(ours), 1),
+    }
 
 
 def bench_browser(moves: int = 10) -> dict:
@@ -141,14 +167,20 @@ def bench_browser(moves: int = 10) -> dict:
         wait_idle(page)
         new = [move(page, url.pid, "ArrowLeft", 25 - 0.5 * (i + 1)) for i in range(moves)]
         last = 25 - 0.5 * moves
-        seen = [move(page, url.pid, *(("ArrowRight", last + 0.5) if i % 2 == 0 else ("ArrowLeft", last))) for i in range(moves)]
+        seen = [
+            move(page, url.pid, *(("ArrowRight", last + 0.5) if i % 2 == 0 else ("ArrowLeft", last)))
+            for i in range(moves)
+        ]
         browser.close()
     redraws = [s for s, _ in new + seen]
-    return {"cold_start_s": round(cold, 2), "slider_redraw_s": round(statistics.median(redraws), 2),
-            "slider_redraw_all_s": [round(r, 2) for r in redraws],
-            "server_cpu_per_move_ms": _ms(statistics.median(c for _, c in new)),
-            "server_cpu_per_move_cached_ms": _ms(statistics.median(c for _, c in seen)),
-            "server_cpu_per_move_all_ms": [_ms(c) for _, c in new + seen]}
+    return {
+        "cold_start_s": round(cold, 2),
+        "slider_redraw_s": round(statistics.median(redraws), 2),
+        "slider_redraw_all_s": [round(r, 2) for r in redraws],
+        "server_cpu_per_move_ms": _ms(statistics.median(c for _, c in new)),
+        "server_cpu_per_move_cached_ms": _ms(statistics.median(c for _, c in seen)),
+        "server_cpu_per_move_all_ms": [_ms(c) for _, c in new + seen],
+    }
 
 
 def run(browser: bool) -> dict:
@@ -156,9 +188,15 @@ def run(browser: bool) -> dict:
     front = layers.front(DATE)
     derive_s = time.perf_counter() - t
     pop, index = bench_population()
-    report = {"date": DATE, "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-              "frontline_derive_s": round(derive_s, 3), **pop, **bench_server(front, index), **bench_payload(front, index),
-              **bench_naive(front, index)}
+    report = {
+        "date": DATE,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "frontline_derive_s": round(derive_s, 3),
+        **pop,
+        **bench_server(front, index),
+        **bench_payload(front, index),
+        **bench_naive(front, index),
+    }
     if browser:
         report.update(bench_browser())
     return report
@@ -171,13 +209,17 @@ def table(report: dict) -> str:
             continue
         value = report[key]
         ok = value >= target if key == "naive_ratio" else value <= target
-        lines.append(f"{key:28} {value:>12} {('≥' if key == 'naive_ratio' else '≤') + str(target):>10}  {'yes' if ok else 'NO'}")
+        lines.append(
+            f"{key:28} {value:>12} {('≥' if key == 'naive_ratio' else '≤') + str(target):>10}  {'yes' if ok else 'NO'}"
+        )
     return "\n".join(lines)
 
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--browser", action="store_true", help="also time cold start and slider redraw in headless Chromium")
+    ap.add_argument(
+        "--browser", action="store_true", help="also time cold start and slider redraw in headless Chromium"
+    )
     ap.add_argument("--json", type=Path, default=None, help="write the report here too")
     args = ap.parse_args(argv)
     report = run(args.browser)

@@ -15,8 +15,13 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.browser import launch, running_app, wait_idle
 
-PAGES = {"explorer": "/", "compare": "/Compare_proposals", "monitoring": "/Monitoring",
-         "history": "/History", "method": "/Data_and_method"}
+PAGES = {
+    "explorer": "/",
+    "compare": "/Compare_proposals",
+    "monitoring": "/Monitoring",
+    "history": "/History",
+    "method": "/Data_and_method",
+}
 SIZES = [(1500, 1000), (1280, 800)]
 MAIN = "document.querySelector('[data-testid=stMain]')"
 

@@ -46,8 +46,12 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float, log: Path)
 def nginx_config(run_dir: Path, listen: str, backend_ports: list[int]) -> str:
     """deploy/nginx.conf.in with the run directory, listen address and upstream servers filled in."""
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=3 fail_timeout=10s;" for p in backend_ports)
-    return (TEMPLATE.read_text().replace("@RUN_DIR@", str(run_dir)).replace("@LISTEN@", listen)
-            .replace("@SERVERS@", servers))
+    return (
+        TEMPLATE.read_text()
+        .replace("@RUN_DIR@", str(run_dir))
+        .replace("@LISTEN@", listen)
+        .replace("@SERVERS@", servers)
+    )
 
 
 @dataclass
@@ -68,8 +72,11 @@ class Deployment:
     def start_proxy(self) -> None:
         (self.run_dir / "nginx.conf").write_text(nginx_config(self.run_dir, self.listen, list(self.backends)))
         log = self.run_dir / "error.log"
-        self.nginx = subprocess.Popen([NGINX, "-e", str(log), "-p", str(self.run_dir), "-c", str(self.run_dir / "nginx.conf")],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.nginx = subprocess.Popen(
+            [NGINX, "-e", str(log), "-p", str(self.run_dir), "-c", str(self.run_dir / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _wait_healthy(self.url, self.nginx, 20, log)
 
     def stop_proxy(self) -> None:
@@ -101,8 +108,9 @@ class Deployment:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
 
-def start(processes: int, port: int, host: str = "127.0.0.1", backend_port: int | None = None,
-          run_dir: Path | None = None) -> Deployment:
+def start(
+    processes: int, port: int, host: str = "127.0.0.1", backend_port: int | None = None, run_dir: Path | None = None
+) -> Deployment:
     """Start ``processes`` app processes and nginx on ``host:port``; returns the running ``Deployment``."""
     owned = run_dir is None
     run_dir = Path(run_dir or tempfile.mkdtemp(prefix="ffe-deploy-"))
@@ -112,18 +120,43 @@ def start(processes: int, port: int, host: str = "127.0.0.1", backend_port: int 
     os.chmod(run_dir, 0o755)
     os.chmod(run_dir / "tmp", 0o755)
     # One cookie secret for all processes (Streamlit signs its XSRF cookie with it).
-    env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))}
+    env = {
+        **os.environ,
+        "STREAMLIT_SERVER_COOKIE_SECRET": os.environ.get("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32)),
+    }
     first = backend_port or port + 1
     backends = {}
-    dep = Deployment(url=f"http://localhost:{port}", run_dir=run_dir, backends=backends, listen=f"{host}:{port}",
-                     _owned_run_dir=owned)
+    dep = Deployment(
+        url=f"http://localhost:{port}",
+        run_dir=run_dir,
+        backends=backends,
+        listen=f"{host}:{port}",
+        _owned_run_dir=owned,
+    )
     try:
         for p in range(first, first + processes):
             with open(run_dir / f"app-{p}.log", "ab") as log:  # the child keeps its own descriptor
                 backends[p] = subprocess.Popen(
-                    [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(p), "--server.address", "127.0.0.1",
-                     "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                    [
+                        sys.executable,
+                        "-m",
+                        "streamlit",
+                        "run",
+                        "app.py",
+                        "--server.port",
+                        str(p),
+                        "--server.address",
+                        "127.0.0.1",
+                        "--server.headless",
+                        "true",
+                        "--browser.gatherUsageStats",
+                        "false",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         for p, proc in backends.items():
             _wait_healthy(f"http://127.0.0.1:{p}", proc, 90, run_dir / f"app-{p}.log")
         dep.start_proxy()
@@ -149,11 +182,16 @@ def main(argv=None) -> None:
     ap.add_argument("--port", type=int, default=8080, help="nginx listens here")
     ap.add_argument("--host", default="0.0.0.0", help="nginx listen address (default: all interfaces)")
     ap.add_argument("--backend-port", type=int, default=None, help="first app process port (default: --port + 1)")
-    ap.add_argument("--run-dir", type=Path, default=None, help="nginx config, logs and temp files (default: a temp dir)")
+    ap.add_argument(
+        "--run-dir", type=Path, default=None, help="nginx config, logs and temp files (default: a temp dir)"
+    )
     args = ap.parse_args(argv)
     dep = start(args.processes, args.port, args.host, args.backend_port, args.run_dir)
-    print(f"Frontline Freeze Explorer: {args.processes} app process(es) {sorted(dep.backends)} behind nginx on "
-          f"http://{args.host}:{args.port} (access log: {dep.run_dir / 'access.log'}). Ctrl-C stops.", flush=True)
+    print(
+        f"Frontline Freeze Explorer: {args.processes} app process(es) {sorted(dep.backends)} behind nginx on "
+        f"http://{args.host}:{args.port} (access log: {dep.run_dir / 'access.log'}). Ctrl-C stops.",
+        flush=True,
+    )
     stop = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)  # noqa: E731
     signal.signal(signal.SIGTERM, stop)
     try:

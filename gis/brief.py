@@ -20,7 +20,7 @@ import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -55,9 +55,12 @@ PEOPLE_NOTE = "pre-war residents (2022 statistics), not people there today"
 METHOD_TEXT = (
     "The zone is the frontline buffered by each side's pull-back depth in a metric projection centred on the front and "
     "clipped to that side's territory (an uploaded zone is split the same way); areas are measured in an equal-area "
-    "projection (EPSG:3035). People are 2022 residents estimated two independent ways (settlement points, and towns plus "
-    "a rural grid per hromada, both scaled to the official 2022 oblast totals): the estimate is their mean and the range "
-    "their minimum and maximum.")
+    "projection (EPSG:3035). People are 2022 residents estimated two independent ways (settlement "
+    "points, and towns plus "
+    "a rural grid per hromada, both scaled to the official 2022 oblast totals): the estimate is their "
+    "mean and the range "
+    "their minimum and maximum."
+)
 _RENDER_LOCK = threading.Lock()  # matplotlib's text layout caches are not thread-safe; briefs are rare
 
 
@@ -70,8 +73,9 @@ class BriefZone:
     analysis: ZoneAnalysis
 
 
-def brief_zone(front: Front, width_km: float, split: float = 0.5, label: str | None = None,
-               index: PopulationIndex | None = None) -> BriefZone:
+def brief_zone(
+    front: Front, width_km: float, split: float = 0.5, label: str | None = None, index: PopulationIndex | None = None
+) -> BriefZone:
     """A width (km) / split (share on the occupied side) zone with its analysis, ready for a brief."""
     zone = zones.make_zone(front, width_km, split)
     analysis = stats.analyse(front, zone, index or stats.population_index(front.date))
@@ -88,10 +92,10 @@ def brief_pdf(front: Front, items: Sequence[BriefZone], title: str | None = None
     """The brief as PDF bytes (A4 landscape, two pages) for one zone or two (A vs B)."""
     items = _check(items)
     buf = io.BytesIO()
-    with _RENDER_LOCK:
-        with PdfPages(buf, metadata={"Title": title or _title(items), "Creator": "Frontline Freeze Explorer"}) as pdf:
-            pdf.savefig(_page_one(front, items, title))
-            pdf.savefig(_page_two(front, items))
+    meta = {"Title": title or _title(items), "Creator": "Frontline Freeze Explorer"}
+    with _RENDER_LOCK, PdfPages(buf, metadata=meta) as pdf:
+        pdf.savefig(_page_one(front, items, title))
+        pdf.savefig(_page_two(front, items))
     return buf.getvalue()
 
 
@@ -104,8 +108,16 @@ def map_png(front: Front, items: Sequence[BriefZone], title: str | None = None, 
         fig.text(0.012, 0.97, title or _title(items), size=15, weight="bold", va="top")
         top = _wrap(fig, 0.012, 0.925, _subtitle(front, items), 0.97 * SLIDE_IN[0], 10, color="#333333")
         ax = fig.add_axes((0.008, 0.05, 0.73, top - 0.05))
-        fig.legend(handles=draw_map(ax, front, items), loc="upper left", bbox_to_anchor=(0.75, top), frameon=False,
-                   fontsize=10, handlelength=1.6, labelspacing=0.7, borderaxespad=0)
+        fig.legend(
+            handles=draw_map(ax, front, items),
+            loc="upper left",
+            bbox_to_anchor=(0.75, top),
+            frameon=False,
+            fontsize=10,
+            handlelength=1.6,
+            labelspacing=0.7,
+            borderaxespad=0,
+        )
         _wrap(fig, 0.012, 0.04, _credit(front), 0.97 * SLIDE_IN[0], 7.5, color="#555555")
         fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -142,12 +154,14 @@ def _zone_phrase(zone: Zone) -> str:
     """'25 km wide, 50 % on the occupied side (12.5 km + 12.5 km pull-back)' or 'an uploaded zone'."""
     if stats.is_custom(zone):
         return "drawn by the reader (an uploaded polygon, split by side)"
-    return (f"{zone.width_km:g} km wide, {zone.split:.0%} on the occupied side "
-            f"(pull-back {zone.ru_depth_km:g} km + {zone.ua_depth_km:g} km)")
+    return (
+        f"{zone.width_km:g} km wide, {zone.split:.0%} on the occupied side "
+        f"(pull-back {zone.ru_depth_km:g} km + {zone.ua_depth_km:g} km)"
+    )
 
 
 def _subtitle(front: Front, items: list[BriefZone]) -> str:
-    zs = "; ".join(f"{L}{_zone_phrase(i.zone)}" for L, i in zip(_letters(items), items))
+    zs = "; ".join(f"{L}{_zone_phrase(i.zone)}" for L, i in zip(_letters(items), items, strict=True))
     line = f"a custom frontline ({front.source})" if custom_line(front) else "the frontline"
     what = "a demilitarised zone" if len(items) == 1 else "two demilitarised zones compared,"
     return f"If the war were frozen along {line} of {front.date}: {what} {zs}."
@@ -160,14 +174,20 @@ def custom_line(front: Front) -> bool:
 
 def _credit(front: Front) -> str:
     """The one-line data credit under a map or page."""
-    return f"Frontline of {front.date}: DeepStateMap.live. {layers.ATTRIBUTION}. {_infra_sources()}. Frontline Freeze Explorer."
+    return (
+        f"Frontline of {front.date}: DeepStateMap.live. {layers.ATTRIBUTION}. {_infra_sources()}. "
+        "Frontline Freeze Explorer."
+    )
 
 
 @lru_cache(maxsize=1)
 def _infra_sources() -> str:
     """'Infrastructure: nuclear power plants GeoNuclearData (ODbL); airports and air bases airportsdata …'."""
     infra = layers.infrastructure()
-    parts = [f"{' and '.join(k + 's' for k in kinds)} {src}" for src, kinds in infra.groupby("source")["kind"].unique().items()]
+    parts = [
+        f"{' and '.join(k + 's' for k in kinds)} {src}"
+        for src, kinds in infra.groupby("source")["kind"].unique().items()
+    ]
     return "Infrastructure: " + "; ".join(sorted(parts, reverse=True))
 
 
@@ -182,9 +202,17 @@ def figure_rows(front: Front, items: list[BriefZone]) -> list[tuple[str, list[st
     infra = [i.analysis.infrastructure for i in items]
     npp = [f[f.kind == "nuclear power plant"] for f in infra]
     return [
-        ("Total width", ["uploaded" if c else f"{z.width_km:g} km" for z, c in zip(zs, custom)], True),
-        ("Russian forces pull back", ["–" if c else f"{z.ru_depth_km:g} km" for z, c in zip(zs, custom)], False),
-        ("Ukrainian forces pull back", ["–" if c else f"{z.ua_depth_km:g} km" for z, c in zip(zs, custom)], False),
+        ("Total width", ["uploaded" if c else f"{z.width_km:g} km" for z, c in zip(zs, custom, strict=True)], True),
+        (
+            "Russian forces pull back",
+            ["–" if c else f"{z.ru_depth_km:g} km" for z, c in zip(zs, custom, strict=True)],
+            False,
+        ),
+        (
+            "Ukrainian forces pull back",
+            ["–" if c else f"{z.ua_depth_km:g} km" for z, c in zip(zs, custom, strict=True)],
+            False,
+        ),
         ("Zone area", [_km2(z.area_km2) for z in zs], True),
         ("   occupied side", [_km2(z.area_km2_occupied) for z in zs], False),
         ("   Ukrainian-controlled side", [_km2(z.area_km2_controlled) for z in zs], False),
@@ -194,7 +222,7 @@ def figure_rows(front: Front, items: list[BriefZone]) -> list[tuple[str, list[st
         ("   Ukrainian-controlled side", [people_text(p.ukraine_controlled) for p in pops], False),
         ("Settlements inside", [f"{len(i.analysis.towns):,}" for i in items], False),
         ("Nuclear plants inside", [", ".join(n["name"]) or "none" for n in npp], True),
-        ("Airports, air bases inside", [f"{len(f) - len(n)}" for f, n in zip(infra, npp)], False),
+        ("Airports, air bases inside", [f"{len(f) - len(n)}" for f, n in zip(infra, npp, strict=True)], False),
     ]
 
 
@@ -223,8 +251,15 @@ def _main_cities() -> pd.DataFrame:
     s = layers.settlements()
     s = s[(s.population >= MAIN_CITY_MIN_PEOPLE) | s.oblast_centre.astype(bool)]
     x, y = crs.metric_xy(s.geometry.x.to_numpy(), s.geometry.y.to_numpy())
-    out = pd.DataFrame({"name": s["name"].to_numpy(), "population": s["population"].to_numpy(),
-                        "oblast_centre": s["oblast_centre"].astype(bool).to_numpy(), "x": x, "y": y})
+    out = pd.DataFrame(
+        {
+            "name": s["name"].to_numpy(),
+            "population": s["population"].to_numpy(),
+            "oblast_centre": s["oblast_centre"].astype(bool).to_numpy(),
+            "x": x,
+            "y": y,
+        }
+    )
     return out.sort_values("population", ascending=False).reset_index(drop=True)
 
 
@@ -264,16 +299,18 @@ def draw_map(ax, front: Front, items: Sequence[BriefZone]) -> list:
     gpd.GeoSeries([_occupied(front.date)]).plot(ax=ax, color=COLORS["occupied"], alpha=0.22, edgecolor="none", zorder=1)
     drawn = []
     for k in sorted(range(len(items)), key=lambda k: -items[k].zone.area_km2):  # the larger zone underneath
-        for geom, color in zip((items[k].zone.occupied, items[k].zone.controlled), ZONE_COLORS[k]):
+        for geom, color in zip((items[k].zone.occupied, items[k].zone.controlled), ZONE_COLORS[k], strict=True):
             if not geom.is_empty:
                 drawn.append(shapely.simplify(geom, 100.0))
                 gpd.GeoSeries([drawn[-1]]).plot(ax=ax, color=color, alpha=0.75, edgecolor="none", zorder=2 + k)
     gpd.GeoSeries(obl).boundary.plot(ax=ax, color=COLORS["oblast"], linewidth=0.45, zorder=5)
     gpd.GeoSeries(outline).boundary.plot(ax=ax, color="#555555", linewidth=0.8, zorder=5)
-    gpd.GeoSeries([shapely.simplify(front.frontline, 100.0)]).plot(ax=ax, color=COLORS["frontline"], linewidth=1.3, zorder=6)
+    gpd.GeoSeries([shapely.simplify(front.frontline, 100.0)]).plot(
+        ax=ax, color=COLORS["frontline"], linewidth=1.3, zorder=6
+    )
     ax.set(xlabel="", ylabel="")  # GeoPandas may set axis labels
     cands = _candidates(items, (x0, y0, x1, y1))
-    corners = _free_corners(ax, cands, shapely.union_all(drawn + [front.frontline]))
+    corners = _free_corners(ax, cands, shapely.union_all([*drawn, front.frontline]))
     _place_names(ax, cands, [_scale_bar(ax, corners[0]), _north_arrow(ax, corners[1])])
     return _legend_handles(front, items)
 
@@ -281,17 +318,27 @@ def draw_map(ax, front: Front, items: Sequence[BriefZone]) -> list:
 def _legend_handles(front: Front, items: list[BriefZone], wrap: int = 34) -> list:
     """Legend entries for the map (labels wrapped to ``wrap`` characters)."""
     line = f"Custom frontline ({front.source})" if custom_line(front) else f"Frontline, {front.date}"
-    h = [Line2D([], [], color=COLORS["frontline"], lw=1.6, label=textwrap.fill(line, wrap)),
-         Patch(facecolor=COLORS["occupied"], alpha=0.3, label="Occupied territory (DeepStateMap)")]
-    for k, (letter, item) in enumerate(zip(_letters(items), items)):
+    h = [
+        Line2D([], [], color=COLORS["frontline"], lw=1.6, label=textwrap.fill(line, wrap)),
+        Patch(facecolor=COLORS["occupied"], alpha=0.3, label="Occupied territory (DeepStateMap)"),
+    ]
+    for k, (letter, item) in enumerate(zip(_letters(items), items, strict=True)):
         name = f"{letter}{item.label}" if letter else "Zone"
-        for side, color, geom in zip(zones.SIDES, ZONE_COLORS[k], (item.zone.occupied, item.zone.controlled)):
+        for side, color, geom in zip(
+            zones.SIDES, ZONE_COLORS[k], (item.zone.occupied, item.zone.controlled), strict=True
+        ):
             if not geom.is_empty:
-                h.append(Patch(facecolor=color, alpha=0.75, label=textwrap.fill(f"{name}, {SIDE_LABELS[side]} side", wrap)))
-    h += [Line2D([], [], color=COLORS["oblast"], lw=0.8, label="Oblast boundary"),
-          Line2D([], [], ls="", marker="o", ms=6, mfc="white", mec="#222222", label="City or town (size: people, 2022)"),
-          Line2D([], [], ls="", marker="o", ms=8, mfc=COLORS["npp"], mec="black", label="Nuclear power plant"),
-          Line2D([], [], ls="", marker="^", ms=7, mfc=AIRPORT_COLOR, mec="white", label="Airport or air base inside a zone")]
+                h.append(
+                    Patch(facecolor=color, alpha=0.75, label=textwrap.fill(f"{name}, {SIDE_LABELS[side]} side", wrap))
+                )
+    h += [
+        Line2D([], [], color=COLORS["oblast"], lw=0.8, label="Oblast boundary"),
+        Line2D([], [], ls="", marker="o", ms=6, mfc="white", mec="#222222", label="City or town (size: people, 2022)"),
+        Line2D([], [], ls="", marker="o", ms=8, mfc=COLORS["npp"], mec="black", label="Nuclear power plant"),
+        Line2D(
+            [], [], ls="", marker="^", ms=7, mfc=AIRPORT_COLOR, mec="white", label="Airport or air base inside a zone"
+        ),
+    ]
     return h
 
 
@@ -313,7 +360,7 @@ def _free_corners(ax, cands: list[_Label], busy) -> list[str]:
 
 def _nice_km(target_km: float) -> float:
     """The largest of 1-2-2.5-5 x 10^n km not above ``target_km``."""
-    steps = [m * 10 ** e for e in range(0, 4) for m in (1, 2, 2.5, 5)]
+    steps = [m * 10**e for e in range(0, 4) for m in (1, 2, 2.5, 5)]
     return max([s for s in steps if s <= target_km] or [1])
 
 
@@ -333,10 +380,14 @@ def _scale_bar(ax, corner: str) -> np.ndarray:
     km = _nice_km((x1 - x0) / 1000 / 5)
     h = 0.009 * (y1 - y0)
     bx, by = _corner_xy(ax, corner, km * 1000, 3.5 * h)
-    arts = [ax.add_patch(Rectangle((bx + i * km * 500, by), km * 500, h, facecolor=c, edgecolor="black", lw=0.6, zorder=20))
-            for i, c in enumerate(("black", "white"))]
+    arts = [
+        ax.add_patch(Rectangle((bx + i * km * 500, by), km * 500, h, facecolor=c, edgecolor="black", lw=0.6, zorder=20))
+        for i, c in enumerate(("black", "white"))
+    ]
     for v, x in ((0, bx), (km / 2, bx + km * 500), (km, bx + km * 1000)):
-        arts.append(ax.text(x, by + 1.6 * h, f"{v:g} km" if v == km else f"{v:g}", ha="center", va="bottom", size=7, zorder=20))
+        arts.append(
+            ax.text(x, by + 1.6 * h, f"{v:g} km" if v == km else f"{v:g}", ha="center", va="bottom", size=7, zorder=20)
+        )
         _halo(ax, arts[-1])
     return _union_bbox(ax, arts)
 
@@ -345,11 +396,20 @@ def _halo(ax, text) -> None:
     """A white outline under ``text`` (a copy drawn with a stroke), so it reads on any fill.
 
     A path effect on the text itself would turn it into outlines in the PDF, out of its text layer."""
-    copy = ax.annotate(text.get_text(), text.xy if isinstance(text, Annotation) else text.get_position(),
-                       xytext=getattr(text, "xyann", None), textcoords=getattr(text, "anncoords", None),
-                       ha=text.get_ha(), va=text.get_va(), fontproperties=text.get_fontproperties(), color="white",
-                       zorder=text.get_zorder() - 0.5, annotation_clip=False, gid="halo",
-                       path_effects=[patheffects.Stroke(linewidth=2.4, foreground="white")])
+    copy = ax.annotate(
+        text.get_text(),
+        text.xy if isinstance(text, Annotation) else text.get_position(),
+        xytext=getattr(text, "xyann", None),
+        textcoords=getattr(text, "anncoords", None),
+        ha=text.get_ha(),
+        va=text.get_va(),
+        fontproperties=text.get_fontproperties(),
+        color="white",
+        zorder=text.get_zorder() - 0.5,
+        annotation_clip=False,
+        gid="halo",
+        path_effects=[patheffects.Stroke(linewidth=2.4, foreground="white")],
+    )
     copy.set_in_layout(False)
 
 
@@ -365,9 +425,16 @@ def _north_arrow(ax, corner: str) -> np.ndarray:
     bx, by = _corner_xy(ax, corner, 0.02 * (x1 - x0), size)
     L = 0.65 * size
     tip = (bx + L * math.sin(angle), by + L * math.cos(angle))
-    arrow = ax.annotate("", xy=tip, xytext=(bx, by), zorder=20,
-                        arrowprops=dict(arrowstyle="-|>,head_width=0.35,head_length=0.7", color="black", lw=1.4))
-    label = ax.text(tip[0], tip[1] + 0.012 * (y1 - y0), "N", ha="center", va="bottom", size=10, weight="bold", zorder=20)
+    arrow = ax.annotate(
+        "",
+        xy=tip,
+        xytext=(bx, by),
+        zorder=20,
+        arrowprops=dict(arrowstyle="-|>,head_width=0.35,head_length=0.7", color="black", lw=1.4),
+    )
+    label = ax.text(
+        tip[0], tip[1] + 0.012 * (y1 - y0), "N", ha="center", va="bottom", size=10, weight="bold", zorder=20
+    )
     return _union_bbox(ax, [arrow, label])
 
 
@@ -404,7 +471,7 @@ def _candidates(items: list[BriefZone], view: tuple[float, float, float, float])
     infra = pd.concat([i.analysis.infrastructure for i in items]).drop_duplicates("name")
     ix, iy = crs.metric_xy(infra["lon"].to_numpy(), infra["lat"].to_numpy())
     plants, airports = [], []
-    for r, x, y in zip(infra.itertuples(), ix, iy):
+    for r, x, y in zip(infra.itertuples(), ix, iy, strict=True):
         if r.kind == "nuclear power plant":
             plants.append(_Label(x, y, r.name, "o", 8, COLORS["npp"], "black", 7.5, "bold", COLORS["npp"]))
         else:
@@ -415,12 +482,20 @@ def _candidates(items: list[BriefZone], view: tuple[float, float, float, float])
     for r in cities.itertuples():
         ms = 3.0 + 1.4 * math.log2(max(r.population, 25_000) / 25_000) ** 0.9
         major = r.population >= 250_000 or r.oblast_centre
-        (big if major else other).append(_Label(r.x, r.y, r.name, ms=ms, weight="bold" if major else "normal",
-                                                 size=9.0 if r.population >= 400_000 else 8.0 if major else 7.2))
+        (big if major else other).append(
+            _Label(
+                r.x,
+                r.y,
+                r.name,
+                ms=ms,
+                weight="bold" if major else "normal",
+                size=9.0 if r.population >= 400_000 else 8.0 if major else 7.2,
+            )
+        )
     towns = pd.concat([i.analysis.towns for i in items]).sort_values("people_inside", ascending=False)
     towns = towns[~towns.name.isin(cities.name)].drop_duplicates("name").head(TOWNS_INSIDE_LABELLED)
     tx, ty = crs.metric_xy(towns["lon"].to_numpy(), towns["lat"].to_numpy())
-    small = [_Label(x, y, n, ms=3.0, size=6.8, color="#333333") for n, x, y in zip(towns["name"], tx, ty)]
+    small = [_Label(x, y, n, ms=3.0, size=6.8, color="#333333") for n, x, y in zip(towns["name"], tx, ty, strict=True)]
     return plants + big + airports + other + small + _oblast_names(view)
 
 
@@ -435,8 +510,16 @@ def _oblast_names(view: tuple[float, float, float, float]) -> list[_Label]:
 
 
 # Label positions around a marker: (dx, dy) in units of the marker radius, alignment.
-_SLOTS = [(1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"), (0, -1, "center", "top"),
-          (0.8, 0.8, "left", "bottom"), (0.8, -0.8, "left", "top"), (-0.8, 0.8, "right", "bottom"), (-0.8, -0.8, "right", "top")]
+_SLOTS = [
+    (1, 0, "left", "center"),
+    (-1, 0, "right", "center"),
+    (0, 1, "center", "bottom"),
+    (0, -1, "center", "top"),
+    (0.8, 0.8, "left", "bottom"),
+    (0.8, -0.8, "left", "top"),
+    (-0.8, 0.8, "right", "bottom"),
+    (-0.8, -0.8, "right", "top"),
+]
 _CENTRED = [(0, 0, "center", "center"), (0, 2.5, "center", "center"), (0, -2.5, "center", "center")]
 
 
@@ -449,9 +532,19 @@ def _place_names(ax, cands: list[_Label], obstacles: list[np.ndarray]) -> None:
     r = ax.figure.canvas.get_renderer()
     boxes = list(obstacles)
     px = ax.transData.transform(np.array([[c.x, c.y] for c in cands]))
-    for c, (x, y) in zip(cands, px):
+    for c, (x, y) in zip(cands, px, strict=True):
         if c.marker:
-            ax.plot(c.x, c.y, ls="", marker=c.marker, ms=c.ms, mfc=c.mfc, mec=c.mec, mew=0.8, zorder=10 if c.marker == "o" else 11)
+            ax.plot(
+                c.x,
+                c.y,
+                ls="",
+                marker=c.marker,
+                ms=c.ms,
+                mfc=c.mfc,
+                mec=c.mec,
+                mew=0.8,
+                zorder=10 if c.marker == "o" else 11,
+            )
             half = c.ms / 2 * ax.figure.dpi / 72
             boxes.append(np.array([x - half, y - half, x + half, y + half]))
     placed = np.array(boxes)
@@ -459,9 +552,20 @@ def _place_names(ax, cands: list[_Label], obstacles: list[np.ndarray]) -> None:
     for c in cands:
         gap = c.ms / 2 + 1.5 if c.marker else c.size / 2  # points
         for dx, dy, ha, va in _SLOTS if c.marker else _CENTRED:
-            t = ax.annotate(c.text, (c.x, c.y), xytext=(dx * gap, dy * gap), textcoords="offset points", ha=ha, va=va,
-                            size=c.size, weight=c.weight, color=c.color, style=c.style, zorder=15 if c.marker else 9,
-                            annotation_clip=False)
+            t = ax.annotate(
+                c.text,
+                (c.x, c.y),
+                xytext=(dx * gap, dy * gap),
+                textcoords="offset points",
+                ha=ha,
+                va=va,
+                size=c.size,
+                weight=c.weight,
+                color=c.color,
+                style=c.style,
+                zorder=15 if c.marker else 9,
+                annotation_clip=False,
+            )
             b = t.get_window_extent(r).extents + np.array([-1, -1, 1, 1])
             if _fits(b, frame, placed):
                 placed = np.vstack([placed, b])
@@ -482,7 +586,8 @@ def _fits(b: np.ndarray, frame: np.ndarray, placed: np.ndarray) -> bool:
 
 # ------------------------------------------------------------------------- pages
 
-@lru_cache(maxsize=None)
+
+@cache
 def _advance_pt(ch: str, weight: str, style: str) -> float:
     """Advance width of one character at a size of 1 pt (DejaVu Sans, matplotlib's default font, unhinted)."""
     font = get_font(findfont(FontProperties(family="DejaVu Sans", weight=weight, style=style)))
@@ -524,8 +629,17 @@ def _wrap(fig: Figure, x: float, y: float, text: str, width_in: float, size: flo
     return y - len(lines) * size * 1.35 / 72 / fig.get_figheight() - gap
 
 
-def _table(fig: Figure, x: float, y: float, header: list[str] | None, rows: list[list[str]], widths_in: list[float],
-           align: list[str], size: float = 7.5, bold_rows: Sequence[bool] = ()) -> float:
+def _table(
+    fig: Figure,
+    x: float,
+    y: float,
+    header: list[str] | None,
+    rows: list[list[str]],
+    widths_in: list[float],
+    align: list[str],
+    size: float = 7.5,
+    bold_rows: Sequence[bool] = (),
+) -> float:
     """A plain table with its top at figure (x, y): an optional header and rule, each cell fitted to its
     column; returns the y below it. A right-aligned cell keeps 0.12 in from the next column."""
     fw, step = fig.get_figwidth(), size * 1.55 / 72 / fig.get_figheight()
@@ -534,9 +648,18 @@ def _table(fig: Figure, x: float, y: float, header: list[str] | None, rows: list
     pads = [0.0 if i == last or a == "left" else 0.12 for i, a in enumerate(align)]
 
     def row(cells: list[str], weight: str, color: str) -> None:
-        for cell, left, w, a, pad in zip(cells, lefts, widths_in, align, pads):
+        for cell, left, w, a, pad in zip(cells, lefts, widths_in, align, pads, strict=True):
             cx = x + (left + (w - pad if a == "right" else 0)) / fw
-            fig.text(cx, y, _fit(cell, (w - pad - 0.05) * 72, size, weight), size=size, weight=weight, ha=a, va="top", color=color)
+            fig.text(
+                cx,
+                y,
+                _fit(cell, (w - pad - 0.05) * 72, size, weight),
+                size=size,
+                weight=weight,
+                ha=a,
+                va="top",
+                color=color,
+            )
 
     if header:
         row(header, "normal", "#555555")
@@ -555,25 +678,52 @@ def _page_one(front: Front, items: list[BriefZone], title: str | None) -> Figure
     _wrap(fig, 0.03, 0.93, _subtitle(front, items), 0.94 * PAGE_IN[0], 9, color="#333333")
     map_w = 0.58 if len(items) == 1 else 0.54
     ax = fig.add_axes((0.03, 0.08, map_w, 0.8))
-    handles = draw_map(ax, front, items)
+    draw_map(ax, front, items)  # its legend handles are made again below, wrapped for the side panel
     x = 0.03 + map_w + 0.025
     panel_in = (0.975 - x) * PAGE_IN[0]
     y = 0.88
-    fig.text(x, y, "The zone in figures" if len(items) == 1 else "The zones in figures", size=11, weight="bold", va="top")
+    fig.text(
+        x, y, "The zone in figures" if len(items) == 1 else "The zones in figures", size=11, weight="bold", va="top"
+    )
     rows = figure_rows(front, items)
     value_in = 1.7 if len(items) == 1 else 1.3
-    y = _table(fig, x, y - 0.035, None if len(items) == 1 else ["", "A", "B"], [[r[0], *r[1]] for r in rows],
-               [panel_in - value_in * len(items)] + [value_in] * len(items), ["left"] + ["right"] * len(items),
-               size=8, bold_rows=[r[2] for r in rows])
-    y = _wrap(fig, x, y, f"People: {PEOPLE_NOTE}; the range spans the two estimation methods.", panel_in, 7.5,
-              style="italic", color="#333333")
+    y = _table(
+        fig,
+        x,
+        y - 0.035,
+        None if len(items) == 1 else ["", "A", "B"],
+        [[r[0], *r[1]] for r in rows],
+        [panel_in - value_in * len(items)] + [value_in] * len(items),
+        ["left"] + ["right"] * len(items),
+        size=8,
+        bold_rows=[r[2] for r in rows],
+    )
+    y = _wrap(
+        fig,
+        x,
+        y,
+        f"People: {PEOPLE_NOTE}; the range spans the two estimation methods.",
+        panel_in,
+        7.5,
+        style="italic",
+        color="#333333",
+    )
     facts = f"Frontline length on {front.date}: {crs.length_km(front.frontline):,.0f} km."
     if not custom_line(front):
         occ = stats.occupied_summary(front.date)
         facts += f" Occupied: {occ['occupied_km2']:,.0f} km² ({occ['occupied_pct']:.1f} % of Ukraine)."
     y = _wrap(fig, x, y, facts, panel_in, 7.5, color="#333333")
-    fig.legend(handles=_legend_handles(front, items, wrap=52), loc="upper left", bbox_to_anchor=(x - 0.004, y - 0.005),
-               frameon=False, fontsize=7.5, handlelength=1.5, labelspacing=0.45, borderaxespad=0, borderpad=0)
+    fig.legend(
+        handles=_legend_handles(front, items, wrap=52),
+        loc="upper left",
+        bbox_to_anchor=(x - 0.004, y - 0.005),
+        frameon=False,
+        fontsize=7.5,
+        handlelength=1.5,
+        labelspacing=0.45,
+        borderaxespad=0,
+        borderpad=0,
+    )
     _footer(fig, front, 1)
     return fig
 
@@ -583,8 +733,11 @@ def _footer(fig: Figure, front: Front, page: int) -> None:
     fig.text(0.975, 0.045, f"page {page} of 2", size=6.3, color="#555555", ha="right", va="top")
 
 
-TOWN_COLS = (["settlement", "oblast", "people (2022)", "% inside", "people inside", "side", "km from line"],
-             [1.3, 1.05, 0.95, 0.7, 0.95, 1.2, 0.8], ["left", "left", "right", "right", "right", "left", "left"])
+TOWN_COLS = (
+    ["settlement", "oblast", "people (2022)", "% inside", "people inside", "side", "km from line"],
+    [1.3, 1.05, 0.95, 0.7, 0.95, 1.2, 0.8],
+    ["left", "left", "right", "right", "right", "left", "left"],
+)
 INFRA_COLS = (["name", "kind", "side", "km"], [1.4, 0.82, 1.2, 0.32], ["left", "left", "left", "right"])
 INFRA_KINDS = {"nuclear power plant": "nuclear plant"}
 MAX_INFRA_ROWS = 12
@@ -594,35 +747,63 @@ def town_rows(towns: pd.DataFrame, n: int) -> list[list[str]]:
     """The ``n`` towns with most people inside, as table cells."""
     obl = layers.oblasts().set_index("iso")["name_en"].str.removesuffix(" Oblast")
     top = towns.sort_values("people_inside", ascending=False).head(n)
-    return [[r.name, obl.get(r.iso, ""), "–" if r.population != r.population else f"{r.population:,.0f}",
-             f"{r.share_inside:.0%}", f"{r.people_inside:,.0f}", SIDE_LABELS[r.side], distance_range_text(r.km_min, r.km_max)]
-            for r in top.itertuples()]
+    return [
+        [
+            r.name,
+            obl.get(r.iso, ""),
+            "–" if r.population != r.population else f"{r.population:,.0f}",
+            f"{r.share_inside:.0%}",
+            f"{r.people_inside:,.0f}",
+            SIDE_LABELS[r.side],
+            distance_range_text(r.km_min, r.km_max),
+        ]
+        for r in top.itertuples()
+    ]
 
 
 def infra_rows(infra: pd.DataFrame, n: int = MAX_INFRA_ROWS) -> list[list[str]]:
     """Infrastructure inside a zone as table cells (plants first, then by distance to the line, km)."""
-    return [[r.name, INFRA_KINDS.get(r.kind, r.kind), SIDE_LABELS[r.side], f"{r.km_to_line:g}"] for r in infra.head(n).itertuples()]
+    return [
+        [r.name, INFRA_KINDS.get(r.kind, r.kind), SIDE_LABELS[r.side], f"{r.km_to_line:g}"]
+        for r in infra.head(n).itertuples()
+    ]
 
 
 def _page_two(front: Front, items: list[BriefZone]) -> Figure:
     """The towns and infrastructure inside, the method and the sources."""
     fig = _figure(PAGE_IN)
-    fig.text(0.03, 0.967, "Towns and infrastructure inside the zone" + ("s" if len(items) > 1 else ""), size=14,
-             weight="bold", va="top")
-    _wrap(fig, 0.03, 0.93, f"Frontline of {front.date}. People: {PEOPLE_NOTE}. Towns with most people inside first; "
-          "'% inside' is the share of the town's extent (and people) inside the zone; km from line: its nearest and "
-          "farthest part.", 0.94 * PAGE_IN[0], 8, color="#333333")
+    fig.text(
+        0.03,
+        0.967,
+        "Towns and infrastructure inside the zone" + ("s" if len(items) > 1 else ""),
+        size=14,
+        weight="bold",
+        va="top",
+    )
+    _wrap(
+        fig,
+        0.03,
+        0.93,
+        f"Frontline of {front.date}. People: {PEOPLE_NOTE}. Towns with most people inside first; "
+        "'% inside' is the share of the town's extent (and people) inside the zone; km from line: its nearest and "
+        "farthest part.",
+        0.94 * PAGE_IN[0],
+        8,
+        color="#333333",
+    )
     n_towns = 30 if len(items) == 1 else 15
     y = 0.87
-    for letter, item in zip(_letters(items), items):
+    for letter, item in zip(_letters(items), items, strict=True):
         towns = item.analysis.towns
         more = f", the {n_towns} with most people inside" if len(towns) > n_towns else ""
-        y = _wrap(fig, 0.03, y, f"{letter}{item.label}: {len(towns):,} settlements inside{more}", 6.9, 9.5, weight="bold")
+        y = _wrap(
+            fig, 0.03, y, f"{letter}{item.label}: {len(towns):,} settlements inside{more}", 6.9, 9.5, weight="bold"
+        )
         rows = town_rows(towns, n_towns) or [["none"] + [""] * 6]
         y = _table(fig, 0.03, y + 0.004, TOWN_COLS[0], rows, TOWN_COLS[1], TOWN_COLS[2]) - 0.015
     x, y = 0.655, 0.87
     panel_in = (0.975 - x) * PAGE_IN[0]
-    for letter, item in zip(_letters(items), items):
+    for letter, item in zip(_letters(items), items, strict=True):
         infra = item.analysis.infrastructure
         y = _wrap(fig, x, y, f"{letter}Infrastructure inside: {len(infra)}", panel_in, 9.5, weight="bold")
         if len(infra):
@@ -632,8 +813,18 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
         else:
             y = _wrap(fig, x, y, "No listed nuclear plant, airport or air base.", panel_in, 7.5)
         y -= 0.008
-    y = _wrap(fig, x, y, "km: distance from the line. Listed: nuclear power plants, airports and air bases.", panel_in, 7,
-              color="#555555") - 0.01
+    y = (
+        _wrap(
+            fig,
+            x,
+            y,
+            "km: distance from the line. Listed: nuclear power plants, airports and air bases.",
+            panel_in,
+            7,
+            color="#555555",
+        )
+        - 0.01
+    )
     y = _wrap(fig, x, y, "Method", panel_in, 9.5, weight="bold")
     y = _wrap(fig, x, y, METHOD_TEXT, panel_in, 7.5)
     presets = [p for p in zones.PROPOSALS.values() if p.label in {i.label for i in items}]
@@ -641,7 +832,14 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
         text = " ".join(f"{p.label}: {p.source}" for p in presets)
         y = _wrap(fig, x, y, f"{text} {zones.MODELLED_NOTE}", panel_in, 7.5, color="#333333")
     y = _wrap(fig, x, y, "Sources", panel_in, 9.5, weight="bold")
-    _wrap(fig, x, y, f"Frontline and occupied territory: DeepStateMap.live, snapshot of {front.date}. "
-          f"{layers.ATTRIBUTION}. {_infra_sources()}.", panel_in, 7.5)
+    _wrap(
+        fig,
+        x,
+        y,
+        f"Frontline and occupied territory: DeepStateMap.live, snapshot of {front.date}. "
+        f"{layers.ATTRIBUTION}. {_infra_sources()}.",
+        panel_in,
+        7.5,
+    )
     _footer(fig, front, 2)
     return fig

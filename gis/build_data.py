@@ -13,7 +13,7 @@ import json
 import re
 import subprocess
 import tarfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -92,7 +92,9 @@ def _water_package_geojson(spec: str, cache: Path) -> Path:
     target = cache / name / "package" / "map.geo.json"
     if not target.exists():
         cache.mkdir(parents=True, exist_ok=True)
-        tgz = subprocess.run(["npm", "pack", spec, "--silent"], cwd=cache, check=True, capture_output=True, text=True).stdout.split()[-1]
+        tgz = subprocess.run(
+            ["npm", "pack", spec, "--silent"], cwd=cache, check=True, capture_output=True, text=True
+        ).stdout.split()[-1]
         with tarfile.open(cache / tgz) as tar:
             tar.extractall(cache / name, filter="data")
     return target
@@ -111,8 +113,12 @@ def build_water(ukraine_ll: shapely.Geometry, cache: Path = WATER_CACHE) -> gpd.
     water = shapely.get_parts(shapely.union_all(np.concatenate(parts)))
     water = water[[g.geom_type == "Polygon" for g in water]]
     water = water[crs.area_km2(water) >= WATER_MIN_KM2]
-    return gpd.GeoDataFrame({"source": "OpenStreetMap via geo-maps 0.6.0"}, index=range(len(water)),
-                            geometry=crs.to_wgs84(shapely.simplify(water, 20.0)), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"source": "OpenStreetMap via geo-maps 0.6.0"},
+        index=range(len(water)),
+        geometry=crs.to_wgs84(shapely.simplify(water, 20.0)),
+        crs="EPSG:4326",
+    )
 
 
 def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry, water_ll: shapely.Geometry) -> gpd.GeoDataFrame:
@@ -121,15 +127,17 @@ def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry, water_ll: sh
     rows = []
     for path in sorted((raw / "occupied" / "history_raw").glob("*.geojson.gz")):
         ts = int(path.name.split(".")[0])
-        date = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d")
+        date = datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d")
         if date < DAILY_FROM:
-            rows.append((date, "DeepStateMap API snapshot (DanielRose2310/deepstatemaps-history)", _raw_snapshot_occupied(path)))
+            rows.append(
+                (date, "DeepStateMap API snapshot (DanielRose2310/deepstatemaps-history)", _raw_snapshot_occupied(path))
+            )
     for path in sorted((raw / "occupied" / "daily").glob("deepstatemap_data_*.geojson")):
         d = path.stem.split("_")[-1]
         date = f"{d[:4]}-{d[4:6]}-{d[6:]}"
         geom = shapely.union_all(gpd.read_file(path).geometry.values)
         rows.append((date, "DeepStateMap daily (cyterat/deepstate-map-data)", clean_polygonal(geom)))
-    dates, sources, geoms = zip(*rows)
+    dates, sources, geoms = zip(*rows, strict=True)
     clipped = shapely.intersection(np.array(geoms, dtype=object), ukraine_ll)
     ua_m, water_m = crs.to_metric(ukraine_ll), crs.to_metric(water_ll)
     fills = [crs.to_wgs84(line_fill(crs.to_metric(g), ua_m, water_m)) for g in clipped]
@@ -140,7 +148,9 @@ def build_occupied_history(raw: Path, ukraine_ll: shapely.Geometry, water_ll: sh
 
 def _sides(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry):
     """(date, source, Sides) per shipped date, from the stored occupied area and line fill."""
-    for date, source, geom, fill in zip(occupied["date"], occupied["source"], occupied.geometry, occupied["line_fill"]):
+    for date, source, geom, fill in zip(
+        occupied["date"], occupied["source"], occupied.geometry, occupied["line_fill"], strict=True
+    ):
         yield date, source, derive_sides(crs.to_metric(geom), ukraine_m, fill=crs.to_metric(fill))
 
 
@@ -149,12 +159,19 @@ def build_frontlines(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry) ->
     line with occupied land within 1 km on both sides) and, for comparison, the length the
     earlier derivation without the line fill gave (``length_km_before``)."""
     rows, fronts = [], []
-    for (date, _, sides), geom in zip(_sides(occupied, ukraine_m), occupied.geometry):
+    for (date, _, sides), geom in zip(_sides(occupied, ukraine_m), occupied.geometry, strict=True):
         a = audit_line(sides)
         before = audit_line(derive_sides(crs.to_metric(geom), ukraine_m, fill=shapely.Polygon()))
-        rows.append({"date": date, "length_km": a.length_km, "pieces": a.pieces,
-                     "both_sides_occupied_pct": a.both_sides_occupied_pct,
-                     "length_km_before": before.length_km, "both_sides_occupied_pct_before": before.both_sides_occupied_pct})
+        rows.append(
+            {
+                "date": date,
+                "length_km": a.length_km,
+                "pieces": a.pieces,
+                "both_sides_occupied_pct": a.both_sides_occupied_pct,
+                "length_km_before": before.length_km,
+                "both_sides_occupied_pct_before": before.both_sides_occupied_pct,
+            }
+        )
         fronts.append(crs.to_wgs84(sides.frontline))
         print(f"  {date}: frontline {a.length_km} km (before {before.length_km} km)")
     return gpd.GeoDataFrame(rows, geometry=fronts, crs="EPSG:4326")
@@ -171,19 +188,34 @@ def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units
         front = make_front(date, source, sides, ukraine_m)
         index = population.PopulationIndex(units, front.frontline_simple, sides.occupied_side)
         occ_km2 = float(crs.area_km2(sides.occupied))
-        row = {"date": date, "source": source, "occupied_km2": round(occ_km2, 1), "occupied_pct": round(100 * occ_km2 / ua_km2, 2),
-               "frontline_km": round(float(crs.length_km(sides.frontline)), 1)}
+        row = {
+            "date": date,
+            "source": source,
+            "occupied_km2": round(occ_km2, 1),
+            "occupied_pct": round(100 * occ_km2 / ua_km2, 2),
+            "frontline_km": round(float(crs.length_km(sides.frontline)), 1),
+        }
         for w in HISTORY_WIDTHS_KM:
             e = index.estimate(w / 2, w / 2, with_oblasts=False)
-            row.update({f"pop_{w}km": round(e.estimate), f"pop_{w}km_low": round(e.low), f"pop_{w}km_high": round(e.high)})
+            row.update(
+                {f"pop_{w}km": round(e.estimate), f"pop_{w}km_low": round(e.low), f"pop_{w}km_high": round(e.high)}
+            )
         rows.append(row)
-        print(f"  {date}: {row['occupied_pct']} % occupied, {row['frontline_km']} km, 25 km zone {row['pop_25km']:,} people")
+        print(
+            f"  {date}: {row['occupied_pct']} % occupied, {row['frontline_km']} km, 25 km zone "
+            f"{row['pop_25km']:,} people"
+        )
     return pd.DataFrame(rows)
 
 
 # GeoNuclearData uses Russian-era spellings; the plants' official names (Energoatom).
-NPP_NAMES = {"Zaporozhye": "Zaporizhzhia", "Chernobyl": "Chornobyl", "Khmelnitski": "Khmelnytskyi",
-             "South Ukraine": "South Ukraine", "Rivne": "Rivne"}
+NPP_NAMES = {
+    "Zaporozhye": "Zaporizhzhia",
+    "Chernobyl": "Chornobyl",
+    "Khmelnitski": "Khmelnytskyi",
+    "South Ukraine": "South Ukraine",
+    "Rivne": "Rivne",
+}
 AIRPORTS_SOURCE = "airportsdata {version} (PyPI, MIT; a fork of mwgg/Airports)"
 AIRPORT_NAME_RADIUS_M = 30_000.0
 
@@ -198,7 +230,9 @@ def _official_place_names(name: str, lon: float, lat: float, settlements: gpd.Ge
     x, y = crs.metric_xy([lon], [lat])
     near = np.hypot(sx - x[0], sy - y[0]) < AIRPORT_NAME_RADIUS_M
     spelling: dict[str, str] = {}
-    for official, alias, gid in zip(settlements.name[near], settlements.alias[near], settlements.geonameid[near]):
+    for official, alias, gid in zip(
+        settlements.name[near], settlements.alias[near], settlements.geonameid[near], strict=True
+    ):
         for alt in [alias, *cities.get(str(gid), {}).get("alternatenames", [])]:
             if isinstance(alt, str) and alt.isascii():
                 spelling.setdefault(alt, official)
@@ -214,49 +248,93 @@ def build_infrastructure(raw: Path, settlements: gpd.GeoDataFrame) -> gpd.GeoDat
 
     npp = pd.read_csv(raw / "infrastructure" / "nuclear_power_plants_UA.csv")
     npp["plant"] = npp["Name"].str.replace(r"-\d+$", "", regex=True)
-    plants = npp.groupby("plant").agg(lat=("Latitude", "first"), lon=("Longitude", "first"), reactors=("Name", "count"),
-                                      capacity_mw=("Capacity", "sum")).reset_index()
+    plants = (
+        npp.groupby("plant")
+        .agg(
+            lat=("Latitude", "first"),
+            lon=("Longitude", "first"),
+            reactors=("Name", "count"),
+            capacity_mw=("Capacity", "sum"),
+        )
+        .reset_index()
+    )
     unknown = set(plants.plant) - set(NPP_NAMES)
     if unknown:
         raise SystemExit(f"nuclear plant without an official name: {sorted(unknown)}")
-    rows = [{"name": f"{NPP_NAMES[r.plant]} NPP", "kind": "nuclear power plant", "code": None,
-             # GeoNuclearData's status is years old (it lists the occupied, shut-down ZNPP as operational): not shown
-             "detail": f"{r.reactors} reactors, {r.capacity_mw:,} MW",
-             "source": "GeoNuclearData (ODbL)", "alias": r.plant if NPP_NAMES[r.plant] != r.plant else None,
-             "lon": r.lon, "lat": r.lat} for r in plants.itertuples()]
+    rows = [
+        {
+            "name": f"{NPP_NAMES[r.plant]} NPP",
+            "kind": "nuclear power plant",
+            "code": None,
+            # GeoNuclearData's status is years old (it lists the occupied, shut-down ZNPP as operational): not shown
+            "detail": f"{r.reactors} reactors, {r.capacity_mw:,} MW",
+            "source": "GeoNuclearData (ODbL)",
+            "alias": r.plant if NPP_NAMES[r.plant] != r.plant else None,
+            "lon": r.lon,
+            "lat": r.lat,
+        }
+        for r in plants.itertuples()
+    ]
     source = AIRPORTS_SOURCE.format(version=airportsdata.__version__)
     for icao, a in sorted(airportsdata.load("ICAO").items()):
         if a["country"] != "UA":
             continue
         kind = "air base" if re.search(r"air ?base|airfield", a["name"], re.I) else "airport"
         name = _official_place_names(a["name"], float(a["lon"]), float(a["lat"]), settlements)
-        rows.append({"name": name, "kind": kind, "code": icao + (f" / {a['iata']}" if a["iata"] else ""),
-                     "detail": f"{kind} ({icao})", "source": source, "alias": a["name"] if name != a["name"] else None,
-                     "lon": float(a["lon"]), "lat": float(a["lat"])})
+        rows.append(
+            {
+                "name": name,
+                "kind": kind,
+                "code": icao + (f" / {a['iata']}" if a["iata"] else ""),
+                "detail": f"{kind} ({icao})",
+                "source": source,
+                "alias": a["name"] if name != a["name"] else None,
+                "lon": float(a["lon"]),
+                "lat": float(a["lat"]),
+            }
+        )
     df = pd.DataFrame(rows)
-    return gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        df.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326"
+    )
 
 
 def build_points_and_lines(raw: Path) -> None:
     """Grey zone and reference lines, lightly normalised."""
     grey = gpd.read_file(raw / "occupied" / "greyzone_20250803.geojson")
-    grey = gpd.GeoDataFrame({"name": grey["name_en"], "date": "2025-08-03"}, geometry=shapely.make_valid(grey.geometry.values), crs="EPSG:4326")
+    grey = gpd.GeoDataFrame(
+        {"name": grey["name_en"], "date": "2025-08-03"},
+        geometry=shapely.make_valid(grey.geometry.values),
+        crs="EPSG:4326",
+    )
     _write(grey, "greyzone.parquet")
 
     dmz = gpd.read_file(raw / "reference_lines" / "korea_dmz.geojson")
-    dmz = gpd.GeoDataFrame({"name": ["Korean DMZ: " + str(t) for t in dmz["DISCLAIME1"]]}, geometry=dmz.geometry.values, crs="EPSG:4326")
+    dmz = gpd.GeoDataFrame(
+        {"name": ["Korean DMZ: " + str(t) for t in dmz["DISCLAIME1"]]}, geometry=dmz.geometry.values, crs="EPSG:4326"
+    )
     _write(dmz, "korea_dmz.parquet")
     pre = gpd.read_file(raw / "reference_lines" / "pre2022_occupied_ORDLO_Crimea_20250803.geojson")
-    pre = gpd.GeoDataFrame({"name": pre["name_en"], "date": "2025-08-03"}, geometry=shapely.make_valid(pre.geometry.values), crs="EPSG:4326")
+    pre = gpd.GeoDataFrame(
+        {"name": pre["name_en"], "date": "2025-08-03"},
+        geometry=shapely.make_valid(pre.geometry.values),
+        crs="EPSG:4326",
+    )
     _write(pre, "pre2022_occupied.parquet")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", type=Path, default=RAW_DEFAULT, help="the shared/data folder")
-    ap.add_argument("--water-cache", type=Path, default=WATER_CACHE, help="where the geo-maps npm packages are unpacked")
-    ap.add_argument("--only", choices=("all", "population"), default="all",
-                    help="'population': rebuild settlements, population units and history from the stored lines")
+    ap.add_argument(
+        "--water-cache", type=Path, default=WATER_CACHE, help="where the geo-maps npm packages are unpacked"
+    )
+    ap.add_argument(
+        "--only",
+        choices=("all", "population"),
+        default="all",
+        help="'population': rebuild settlements, population units and history from the stored lines",
+    )
     args = ap.parse_args(argv)
     raw: Path = args.raw
     GEODATA_DIR.mkdir(exist_ok=True)
@@ -282,7 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     _write(build_infrastructure(raw, settlements), "infrastructure.parquet")
     _write(units, "population_units.parquet")
     factors.merge(oblasts[["iso", "name_en"]], on="iso").round({"units_sum": 0, "factor": 4}).to_csv(
-        GEODATA_DIR / "population_scale_factors.csv", index=False)
+        GEODATA_DIR / "population_scale_factors.csv", index=False
+    )
     _write(build_history(occupied, crs.to_metric(ukraine_ll), units), "history.parquet")
 
 

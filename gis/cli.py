@@ -19,8 +19,17 @@ from gis import GisError, crs, export, layers, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.uploads import Upload, read_geojson_file
 
-BASE_LAYERS = ("frontline", "occupied", "oblasts", "ukraine", "greyzone", "infrastructure",
-               "settlements", "korea_dmz", "pre2022_occupied")
+BASE_LAYERS = (
+    "frontline",
+    "occupied",
+    "oblasts",
+    "ukraine",
+    "greyzone",
+    "infrastructure",
+    "settlements",
+    "korea_dmz",
+    "pre2022_occupied",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -38,7 +47,10 @@ def _add_zone_args(p: argparse.ArgumentParser, width_required: bool = False) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="python -m gis", description="Frontline Freeze Explorer: zones, population and layers from the command line.")
+    ap = _Parser(
+        prog="python -m gis",
+        description="Frontline Freeze Explorer: zones, population and layers from the command line.",
+    )
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("stats", help="zone statistics as JSON")
     _add_zone_args(p)
@@ -55,18 +67,30 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add-snapshot", help="add a newer occupied-territory GeoJSON to the history")
     p.add_argument("file", type=Path)
     p.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD (not in the future)")
-    p.add_argument("--replace", action="store_true", help="replace an existing (shipped or added) snapshot of that date")
+    p.add_argument(
+        "--replace", action="store_true", help="replace an existing (shipped or added) snapshot of that date"
+    )
     p = sub.add_parser("coverage", help="monitoring coverage of the zone and the line as JSON")
     _add_zone_args(p)
     p.add_argument("--sensor", default="camera", help=f"sensor type: {', '.join(monitoring.SENSORS)} (default camera)")
     p.add_argument("--range-km", type=float, default=None, help="override the sensor's range (km)")
     p.add_argument("--crew", type=int, default=None, help="people per post (default: the sensor's)")
-    p.add_argument("--spacing-km", type=float, default=8.0, help="distance between posts along the line (km, default 8)")
+    p.add_argument(
+        "--spacing-km", type=float, default=8.0, help="distance between posts along the line (km, default 8)"
+    )
     p.add_argument("--offset-km", type=float, default=0.0, help="posts this far from the line (km; 0 = on the line)")
-    p.add_argument("--sides", choices=monitoring.SIDE_CHOICES, default="both", help="sides to place posts on when offset > 0")
-    p.add_argument("--uav-orbits", type=int, default=0,
-                   help=f"continuous long-endurance UAV orbits (default 0, at most {monitoring.MAX_UAV_ORBITS})")
-    p.add_argument("--posts", type=Path, default=None, help="GeoJSON Points: user-placed posts (replace the automatic ones)")
+    p.add_argument(
+        "--sides", choices=monitoring.SIDE_CHOICES, default="both", help="sides to place posts on when offset > 0"
+    )
+    p.add_argument(
+        "--uav-orbits",
+        type=int,
+        default=0,
+        help=f"continuous long-endurance UAV orbits (default 0, at most {monitoring.MAX_UAV_ORBITS})",
+    )
+    p.add_argument(
+        "--posts", type=Path, default=None, help="GeoJSON Points: user-placed posts (replace the automatic ones)"
+    )
     p.add_argument("--out", type=Path, default=None, help="write posts, coverage and gaps as GeoJSON")
     p = sub.add_parser("population-curve", help="population vs total width 1-50 km")
     p.add_argument("--split", type=float, default=0.5)
@@ -146,8 +170,11 @@ def base_layer(name: str, date: str | None):
     """A base layer as a lon/lat GeoDataFrame."""
     if name == "frontline":
         f = layers.front(layers.check_date(date))
-        return gpd.GeoDataFrame({"date": [f.date], "length_km": [round(float(crs.length_km(f.frontline)), 1)]},
-                                geometry=[crs.to_wgs84(f.frontline)], crs="EPSG:4326")
+        return gpd.GeoDataFrame(
+            {"date": [f.date], "length_km": [round(float(crs.length_km(f.frontline)), 1)]},
+            geometry=[crs.to_wgs84(f.frontline)],
+            crs="EPSG:4326",
+        )
     if name == "occupied":
         return layers.occupied(date)[["date", "source", "geometry"]]
     return getattr(layers, name)()
@@ -175,7 +202,7 @@ def cmd_add_snapshot(args) -> None:
 
 
 def cmd_coverage(args) -> None:
-    front, zone, proposal, _ = resolve_zone(args)
+    front, zone, _proposal, _ = resolve_zone(args)
     sensor = monitoring.get_sensor(args.sensor, args.range_km, args.crew)
     if args.posts is not None:
         posts = monitoring.user_posts_m(_read_upload(args.posts, ("Point",)).geometries)
@@ -183,15 +210,28 @@ def cmd_coverage(args) -> None:
         posts = monitoring.auto_posts(front, args.spacing_km, args.offset_km, args.sides)
     uav = monitoring.UavPlan(orbits=args.uav_orbits)
     cov = monitoring.coverage(front, zone, sensor, posts, args.offset_km, uav)
-    report = {"date": front.date, "width_km": zone.width_km, "split": zone.split, "sensor": sensor.__dict__,
-              "spacing_km": args.spacing_km if args.posts is None else None, "offset_km": args.offset_km,
-              "posts": int(len(posts)), "posts_for_full_line": cov.posts_for_full_line, "staff": cov.staff,
-              "uav_orbits": uav.orbits, "uav_airframes": cov.airframes,
-              "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct,
-              "gaps_km": cov.gaps_km(), "gaps_total_km": round(sum(cov.gaps_km()), 2),
-              "satellites": monitoring.SATELLITE_NOTE}
+    report = {
+        "date": front.date,
+        "width_km": zone.width_km,
+        "split": zone.split,
+        "sensor": sensor.__dict__,
+        "spacing_km": args.spacing_km if args.posts is None else None,
+        "offset_km": args.offset_km,
+        "posts": len(posts),
+        "posts_for_full_line": cov.posts_for_full_line,
+        "staff": cov.staff,
+        "uav_orbits": uav.orbits,
+        "uav_airframes": cov.airframes,
+        "zone_covered_pct": cov.zone_covered_pct,
+        "line_covered_pct": cov.line_covered_pct,
+        "gaps_km": cov.gaps_km(),
+        "gaps_total_km": round(sum(cov.gaps_km()), 2),
+        "satellites": monitoring.SATELLITE_NOTE,
+    }
     if args.out is not None:
-        export.write_geojson(export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION), args.out)
+        export.write_geojson(
+            export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION), args.out
+        )
         report["out"] = str(args.out)
     _print(report)
 
@@ -203,7 +243,9 @@ def cmd_population_curve(args) -> None:
     if args.format == "csv":
         sys.stdout.write(curve.to_csv(index=False))
     else:
-        _print({"date": date, "split": split, "unit": "people (pre-war 2022 residents)", "curve": curve.to_dict("records")})
+        _print(
+            {"date": date, "split": split, "unit": "people (pre-war 2022 residents)", "curve": curve.to_dict("records")}
+        )
 
 
 def _brief_items(args) -> tuple:
@@ -212,7 +254,9 @@ def _brief_items(args) -> tuple:
 
     if args.compare:
         if any(v is not None for v in (args.width_km, args.split, args.proposal, args.zone, args.frontline)):
-            raise GisError("--compare A B takes two proposal names and optionally --date; leave out the other zone options.")
+            raise GisError(
+                "--compare A B takes two proposal names and optionally --date; leave out the other zone options."
+            )
         keys = [zones.get_proposal(key).key for key in args.compare]  # unknown names fail before any work
         front = layers.front(layers.check_date(args.date))
         return front, [brief.proposal_zone(front, key) for key in keys]
@@ -224,7 +268,9 @@ def _brief_items(args) -> tuple:
         label = prop.label
     else:
         label = f"Zone {zone.width_km:g} km" + (f" along {args.frontline.name}" if args.frontline is not None else "")
-    return front, [brief.BriefZone(label, zone, stats.analyse(front, zone, index or stats.population_index(front.date)))]
+    return front, [
+        brief.BriefZone(label, zone, stats.analyse(front, zone, index or stats.population_index(front.date)))
+    ]
 
 
 def cmd_brief(args) -> None:
@@ -249,8 +295,16 @@ def cmd_brief(args) -> None:
     _print(report)
 
 
-COMMANDS = {"stats": cmd_stats, "zones": cmd_zones, "layer": cmd_layer, "proposals": cmd_proposals,
-            "dates": cmd_dates, "coverage": cmd_coverage, "add-snapshot": cmd_add_snapshot, "population-curve": cmd_population_curve}
+COMMANDS = {
+    "stats": cmd_stats,
+    "zones": cmd_zones,
+    "layer": cmd_layer,
+    "proposals": cmd_proposals,
+    "dates": cmd_dates,
+    "coverage": cmd_coverage,
+    "add-snapshot": cmd_add_snapshot,
+    "population-curve": cmd_population_curve,
+}
 COMMANDS["brief"] = cmd_brief
 
 
@@ -267,7 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # the error boundary: never a traceback
-        print(f"error: unexpected {type(e).__name__} ({_one_line(e, 200)}); please report it with the input that caused it.",
-              file=sys.stderr)
+        print(
+            f"error: unexpected {type(e).__name__} ({_one_line(e, 200)}); please report it with the "
+            "input that caused it.",
+            file=sys.stderr,
+        )
         return 2
     return 0

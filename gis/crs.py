@@ -62,9 +62,11 @@ def _transformer(src: CRS, dst: CRS) -> Transformer:
 
 def transform_xy(src: CRS, dst: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x, y arrays from ``src`` to ``dst`` (one of the module's CRS constants), in the PROJ worker thread."""
+
     def run():
         out_x, out_y = _transformer(src, dst).transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(out_x), np.asarray(out_y)
+
     return _PROJ_THREAD.submit(run).result()
 
 

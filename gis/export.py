@@ -42,8 +42,11 @@ def _round(geom_ll: BaseGeometry) -> BaseGeometry:
 def feature(geom_ll: BaseGeometry, properties: dict) -> dict:
     """One RFC 7946 Feature from a lon/lat geometry."""
     geom = shapely.orient_polygons(_round(geom_ll), exterior_cw=False)
-    return {"type": "Feature", "properties": {k: _clean(v) for k, v in properties.items()},
-            "geometry": mapping(geom) if not geom.is_empty else None}
+    return {
+        "type": "Feature",
+        "properties": {k: _clean(v) for k, v in properties.items()},
+        "geometry": mapping(geom) if not geom.is_empty else None,
+    }
 
 
 def feature_collection(features: list[dict], **meta) -> dict:
@@ -57,25 +60,41 @@ def zone_features(zone: Zone, proposal: str | None = None, simplify_m: float = 0
     for side, depth, geom_m, area in zone.parts():
         if simplify_m:
             geom_m = shapely.simplify(geom_m, simplify_m)
-        feats.append(feature(crs.to_wgs84(geom_m), {
-            "layer": "zone", "side": side, "depth_km": round(depth, 3), "area_km2": round(area, 2),
-            "width_km": zone.width_km, "split": zone.split, "date": zone.date, "proposal": proposal,
-            "source": layers.ATTRIBUTION,
-        }))
+        feats.append(
+            feature(
+                crs.to_wgs84(geom_m),
+                {
+                    "layer": "zone",
+                    "side": side,
+                    "depth_km": round(depth, 3),
+                    "area_km2": round(area, 2),
+                    "width_km": zone.width_km,
+                    "split": zone.split,
+                    "date": zone.date,
+                    "proposal": proposal,
+                    "source": layers.ATTRIBUTION,
+                },
+            )
+        )
     return feats
 
 
 def gdf_features(gdf, layer: str) -> list[dict]:
     """Features from a lon/lat GeoDataFrame; its columns become properties."""
     props = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-    return [feature(g, {"layer": layer, **p, "source": layers.ATTRIBUTION}) for g, p in zip(gdf.geometry.values, props)]
+    return [
+        feature(g, {"layer": layer, **p, "source": layers.ATTRIBUTION})
+        for g, p in zip(gdf.geometry.values, props, strict=True)
+    ]
 
 
 def points_features(df: pd.DataFrame, layer: str) -> list[dict]:
     """Point features from a DataFrame with lon/lat columns."""
     rest = df.drop(columns=["lon", "lat"]).to_dict("records")
-    return [feature(shapely.Point(lon, lat), {"layer": layer, **p})
-            for lon, lat, p in zip(df["lon"], df["lat"], rest)]
+    return [
+        feature(shapely.Point(lon, lat), {"layer": layer, **p})
+        for lon, lat, p in zip(df["lon"], df["lat"], rest, strict=True)
+    ]
 
 
 def dumps(fc: dict) -> str:
@@ -96,8 +115,14 @@ def write_geojson(fc: dict, path: str | Path) -> Path:
 def coverage_features(cov) -> list[dict]:
     """Posts (points), watched area (polygon) and gaps (lines, km) of a ``monitoring.Coverage``."""
     feats = [feature(crs.to_wgs84(p), {"layer": "post", "index": i}) for i, p in enumerate(cov.posts)]
-    feats.append(feature(crs.to_wgs84(shapely.simplify(cov.covered, 20)), {"layer": "coverage",
-                 "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct}))
-    feats += [feature(crs.to_wgs84(g), {"layer": "gap", "rank": i + 1, "length_km": round(g.length / 1000, 2)})
-              for i, g in enumerate(cov.gaps)]
+    feats.append(
+        feature(
+            crs.to_wgs84(shapely.simplify(cov.covered, 20)),
+            {"layer": "coverage", "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct},
+        )
+    )
+    feats += [
+        feature(crs.to_wgs84(g), {"layer": "gap", "rank": i + 1, "length_km": round(g.length / 1000, 2)})
+        for i, g in enumerate(cov.gaps)
+    ]
     return feats

@@ -48,7 +48,7 @@ class Sides:
     occupied_side: BaseGeometry  # Ukraine minus the main controlled territory
     controlled: BaseGeometry  # main Ukrainian-controlled territory
     frontline: BaseGeometry  # MultiLineString
-    fill: BaseGeometry = shapely.Polygon()  # gaps and water counted as occupied for the line only
+    fill: BaseGeometry = field(default_factory=shapely.Polygon)  # gaps and water counted as occupied for the line only
 
 
 def clean_polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -101,8 +101,9 @@ def line_fill(occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeometry
     return shapely.union_all([gaps, *pockets])
 
 
-def derive_sides(occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeometry | None = None,
-                 fill: BaseGeometry | None = None) -> Sides:
+def derive_sides(
+    occupied: BaseGeometry, ukraine: BaseGeometry, water: BaseGeometry | None = None, fill: BaseGeometry | None = None
+) -> Sides:
     """Split Ukraine (metric) by an occupied polygon (metric) and trace the front.
 
     ``fill`` is the precomputed ``line_fill`` (shipped dates store it); without it,
@@ -162,7 +163,7 @@ class Front:
         for part in shapely.get_parts(self.frontline_simple):
             xy = shapely.get_coordinates(part)
             for i in range(0, len(xy) - 1, BUFFER_PIECE_SEGMENTS):
-                pieces.append(shapely.linestrings(xy[i:i + BUFFER_PIECE_SEGMENTS + 1]))
+                pieces.append(shapely.linestrings(xy[i : i + BUFFER_PIECE_SEGMENTS + 1]))
         return np.array(pieces, dtype=object)
 
     def buffer(self, distance_m: float) -> BaseGeometry:
@@ -175,8 +176,10 @@ class Front:
         to that depth is cut from these: the same result as from the whole sides, from an overlay with
         about 40 % of their vertices (2x faster per new width)."""
         reach = self.buffer(NEAR_LINE_M)
-        return (shapely.intersection(self.sides.occupied_side, reach),
-                shapely.intersection(self.sides.controlled, reach))
+        return (
+            shapely.intersection(self.sides.occupied_side, reach),
+            shapely.intersection(self.sides.controlled, reach),
+        )
 
     @cached_property
     def border_band(self) -> BaseGeometry:
@@ -212,14 +215,18 @@ def custom_front(base: Front, line_m: BaseGeometry, label: str = "custom line") 
         raise GisError("The custom frontline has no non-empty LineString.")
     line = shapely.multilinestrings(lines)
     if line.length > MAX_CUSTOM_LINE_KM * 1000:
-        raise GisError(f"The line is {line.length / 1000:,.0f} km long inside Ukraine; the limit is {MAX_CUSTOM_LINE_KM:,.0f} km "
-                       "(the real frontline is about 1,300 km). Upload the frontline only, or split the file.")
+        raise GisError(
+            f"The line is {line.length / 1000:,.0f} km long inside Ukraine; the limit is {MAX_CUSTOM_LINE_KM:,.0f} km "
+            "(the real frontline is about 1,300 km). Upload the frontline only, or split the file."
+        )
     simple = shapely.simplify(line, BUFFER_SIMPLIFY_M)
     n = int(shapely.get_num_coordinates(simple))
     if n > MAX_CUSTOM_LINE_VERTICES:
-        raise GisError(f"The line still has {n:,} vertices after smoothing out wiggles under {BUFFER_SIMPLIFY_M:g} m; "
-                       f"the limit is {MAX_CUSTOM_LINE_VERTICES:,} (the real frontline needs about 1,500). "
-                       "It zig-zags finely over a long distance: smooth it (e.g. simplify to 500 m) or split it.")
+        raise GisError(
+            f"The line still has {n:,} vertices after smoothing out wiggles under {BUFFER_SIMPLIFY_M:g} m; "
+            f"the limit is {MAX_CUSTOM_LINE_VERTICES:,} (the real frontline needs about 1,500). "
+            "It zig-zags finely over a long distance: smooth it (e.g. simplify to 500 m) or split it."
+        )
     sides = Sides(base.sides.occupied, base.sides.occupied_side, base.sides.controlled, line, base.sides.fill)
     return Front(base.date, label, sides, base.ukraine, simple)
 
@@ -262,4 +269,6 @@ def audit_line(sides: Sides) -> LineAudit:
             q = mid + sign * km * 1000 * normal
             hit[sign] |= shapely.contains_xy(occ, q[:, 0], q[:, 1])
     both = hit[1] & hit[-1]
-    return LineAudit(round(float(crs.length_km(line)), 1), len(parts), round(100 * float(both.mean()), 2) if len(d) else 0.0)
+    return LineAudit(
+        round(float(crs.length_km(line)), 1), len(parts), round(100 * float(both.mean()), 2) if len(d) else 0.0
+    )

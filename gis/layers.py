@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date as Date
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -19,7 +19,9 @@ from gis import GisError
 
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 DATA_DATE = "2026-08-22"  # newest shipped frontline
-ATTRIBUTION = "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
+ATTRIBUTION = (
+    "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
+)
 USER_SOURCE = "user-added snapshot"
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: no trailing newline, ASCII digits only
 _USER_FILE_RE = re.compile(r"occupied_([0-9]{4}-[0-9]{2}-[0-9]{2})\.parquet")
@@ -41,7 +43,7 @@ def user_data_dir() -> Path:
     return Path(os.environ.get("FFE_USER_DATA", GEODATA_DIR / "user"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(name: str) -> gpd.GeoDataFrame:
     path = GEODATA_DIR / name
     if not path.exists():
@@ -106,7 +108,7 @@ def population_units() -> pd.DataFrame:
     return _read_plain("population_units.parquet")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_plain(name: str) -> pd.DataFrame:
     return pd.read_parquet(GEODATA_DIR / name)
 
@@ -133,7 +135,10 @@ def _load_user_snapshot(path: str, mtime_ns: int, size: int) -> tuple[gpd.GeoDat
     m = _USER_FILE_RE.fullmatch(name)
     date = parse_date(m.group(1)) if m else None
     if date is None or date > Date.today():
-        return None, f"Skipped user snapshot {name}: the name must be occupied_YYYY-MM-DD.parquet with a real, past date."
+        return (
+            None,
+            f"Skipped user snapshot {name}: the name must be occupied_YYYY-MM-DD.parquet with a real, past date.",
+        )
     if size > USER_SNAPSHOT_MAX_BYTES:
         return None, f"Skipped user snapshot {name}: larger than {USER_SNAPSHOT_MAX_BYTES // 2**20} MB."
     try:
@@ -161,7 +166,9 @@ def _user_snapshots() -> tuple[gpd.GeoDataFrame | None, list[str]]:
         files = sorted(folder.glob("occupied_*.parquet")) if folder.is_dir() else []
         loaded = [_load_user_snapshot(str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files]
     except OSError as e:
-        return None, [f"User snapshots in {folder} cannot be read ({e.strerror or type(e).__name__}); they are skipped."]
+        return None, [
+            f"User snapshots in {folder} cannot be read ({e.strerror or type(e).__name__}); they are skipped."
+        ]
     frames = [g for g, _ in loaded if g is not None]
     notices = [n for _, n in loaded if n is not None]
     return (pd.concat(frames, ignore_index=True) if frames else None), notices
@@ -220,7 +227,7 @@ def shipped_frontlines() -> gpd.GeoDataFrame:
     return _read("frontline.parquet")
 
 
-@lru_cache(maxsize=None)
+@cache
 def ukraine_metric():
     """Ukraine's outline in METRIC_CRS (m)."""
     from gis import crs
@@ -243,5 +250,3 @@ def front(date: str | None = None):
     else:
         sides = derive_sides(crs.to_metric(row.geometry), ua, fill=crs.to_metric(fill))
     return make_front(date, row["source"], sides, ua)
-
-

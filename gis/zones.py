@@ -37,21 +37,51 @@ class Proposal:
     source: str
 
 
-MODELLED_NOTE = ("The Russian and Ukrainian presets are modelled readings of positions reported in the press, "
-                 "not official texts.")
+MODELLED_NOTE = (
+    "The Russian and Ukrainian presets are modelled readings of positions reported in the press, not official texts."
+)
 
-PROPOSALS: dict[str, Proposal] = {p.key: p for p in (
-    Proposal("russian", "Russian preference (5 km)", 5.0, 0.5,
-             "Modelled: a narrow zone needing little withdrawal, as Russia's position is reported (2025)."),
-    Proposal("ukrainian", "Ukrainian preference (25 km)", 25.0, 0.5,
-             "Modelled: a wide zone pushing forces away from towns and critical infrastructure, as Ukraine's position is reported (2025)."),
-    Proposal("korea", "Korean DMZ model (4 km, 2+2)", 4.0, 0.5,
-             "Korean Armistice Agreement (1953): 2 km each side of the Military Demarcation Line."),
-    Proposal("kellogg", "Kellogg 30 km (15+15)", 30.0, 0.5,
-             "US envoy Keith Kellogg, May 2025: a 30 km zone, 15 km each side of the line."),
-    Proposal("minsk2", "Minsk II heavy-artillery line (50 km, 25+25)", 50.0, 0.5,
-             "Minsk II (12 Feb 2015): artillery of 100 mm and more withdrawn 25 km each side."),
-)}
+PROPOSALS: dict[str, Proposal] = {
+    p.key: p
+    for p in (
+        Proposal(
+            "russian",
+            "Russian preference (5 km)",
+            5.0,
+            0.5,
+            "Modelled: a narrow zone needing little withdrawal, as Russia's position is reported (2025).",
+        ),
+        Proposal(
+            "ukrainian",
+            "Ukrainian preference (25 km)",
+            25.0,
+            0.5,
+            "Modelled: a wide zone pushing forces away from towns and critical infrastructure, as "
+            "Ukraine's position is reported (2025).",
+        ),
+        Proposal(
+            "korea",
+            "Korean DMZ model (4 km, 2+2)",
+            4.0,
+            0.5,
+            "Korean Armistice Agreement (1953): 2 km each side of the Military Demarcation Line.",
+        ),
+        Proposal(
+            "kellogg",
+            "Kellogg 30 km (15+15)",
+            30.0,
+            0.5,
+            "US envoy Keith Kellogg, May 2025: a 30 km zone, 15 km each side of the line.",
+        ),
+        Proposal(
+            "minsk2",
+            "Minsk II heavy-artillery line (50 km, 25+25)",
+            50.0,
+            0.5,
+            "Minsk II (12 Feb 2015): artillery of 100 mm and more withdrawn 25 km each side.",
+        ),
+    )
+}
 
 
 def get_proposal(key: str) -> Proposal:
@@ -103,8 +133,10 @@ class Zone:
 
     def parts(self) -> list[tuple[str, float, BaseGeometry, float]]:
         """(side, depth_km, geometry, area_km2) for both sides."""
-        return [("occupied", self.ru_depth_km, self.occupied, self.area_km2_occupied),
-                ("ukraine_controlled", self.ua_depth_km, self.controlled, self.area_km2_controlled)]
+        return [
+            ("occupied", self.ru_depth_km, self.occupied, self.area_km2_occupied),
+            ("ukraine_controlled", self.ua_depth_km, self.controlled, self.area_km2_controlled),
+        ]
 
 
 def make_zone(front: Front, width_km: float, split: float = 0.5) -> Zone:

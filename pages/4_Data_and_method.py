@@ -13,28 +13,60 @@ st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 
 st.subheader("Proposal presets")
-st.table([{"preset": p.label, "width (km)": f"{p.width_km:g}", "occupied-side share": f"{p.split:.0%}", "source": p.source}
-          for p in PROPOSALS.values()])
+st.table(
+    [
+        {
+            "preset": p.label,
+            "width (km)": f"{p.width_km:g}",
+            "occupied-side share": f"{p.split:.0%}",
+            "source": p.source,
+        }
+        for p in PROPOSALS.values()
+    ]
+)
 st.caption(MODELLED_NOTE)
 st.subheader("Coordinate reference systems")
-st.markdown(f"* Buffers and distances: `{METRIC_PROJ}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
-            "* Storage, map and export: WGS84 lon/lat (EPSG:4326), RFC 7946 GeoJSON.")
+st.markdown(
+    f"* Buffers and distances: `{METRIC_PROJ}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
+    "* Storage, map and export: WGS84 lon/lat (EPSG:4326), RFC 7946 GeoJSON."
+)
 st.subheader("Frontline length per date, before and after the line fill")
 lines = layers.shipped_frontlines()
-st.dataframe(pd.DataFrame({
-    "date": lines["date"], "before (km)": lines["length_km_before"], "now (km)": lines["length_km"],
-    "line with occupied land within 1 km on both sides, before (%)": lines["both_sides_occupied_pct_before"],
-    "now (%)": lines["both_sides_occupied_pct"], "pieces": lines["pieces"]}), hide_index=True, height=300, width="stretch")
-st.caption("Lengths are geodesic (km). 'Before': the derivation without the line fill (gaps under 1 km and water "
-           "between occupied banks counted as Ukrainian-held). Made by `python -m gis.build_data`; checked by "
-           "tests/test_frontline_history.py.")
+st.dataframe(
+    pd.DataFrame(
+        {
+            "date": lines["date"],
+            "before (km)": lines["length_km_before"],
+            "now (km)": lines["length_km"],
+            "line with occupied land within 1 km on both sides, before (%)": lines["both_sides_occupied_pct_before"],
+            "now (%)": lines["both_sides_occupied_pct"],
+            "pieces": lines["pieces"],
+        }
+    ),
+    hide_index=True,
+    height=300,
+    width="stretch",
+)
+st.caption(
+    "Lengths are geodesic (km). 'Before': the derivation without the line fill (gaps under 1 km and water "
+    "between occupied banks counted as Ukrainian-held). Made by `python -m gis.build_data`; checked by "
+    "tests/test_frontline_history.py."
+)
 st.subheader("Population: per-oblast scale factors of the two methods")
 factors = pd.read_csv(layers.GEODATA_DIR / "population_scale_factors.csv")
 factor_table = factors.pivot_table(index=["iso", "name_en"], columns="method", values="factor").reset_index()
-st.dataframe(factor_table.rename(columns={"iso": "ISO", "name_en": "oblast"}), hide_index=True, width="stretch",
-             height=35 * (len(factor_table) + 1) + 3,
-             column_config={m: st.column_config.NumberColumn(f"{m} factor", format="%.3f") for m in ("settlements", "dasymetric")})
-st.caption("Factor = OCHA COD-PS 2022 oblast total / the method's units before that scaling (after fitting them to the "
-           "hromada totals). Near 1 means no double counting and nobody missing.")
+st.dataframe(
+    factor_table.rename(columns={"iso": "ISO", "name_en": "oblast"}),
+    hide_index=True,
+    width="stretch",
+    height=35 * (len(factor_table) + 1) + 3,
+    column_config={
+        m: st.column_config.NumberColumn(f"{m} factor", format="%.3f") for m in ("settlements", "dasymetric")
+    },
+)
+st.caption(
+    "Factor = OCHA COD-PS 2022 oblast total / the method's units before that scaling (after fitting them to the "
+    "hromada totals). Near 1 means no double counting and nobody missing."
+)
 st.subheader("Snapshot dates")
 st.write(", ".join(layers.dates()))

@@ -8,7 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gis import layers, stats  # noqa: E402
+from gis import layers, stats
 
 
 @pytest.fixture(scope="session")

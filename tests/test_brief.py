@@ -15,8 +15,7 @@ from matplotlib.text import Annotation
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from gis import brief, layers, stats
-from gis.maps import COLORS
+from gis import brief, layers
 
 ROOT = Path(__file__).resolve().parents[1]
 DATE = "2026-08-22"
@@ -83,7 +82,17 @@ def test_text_layer_has_date_figures_places_and_infrastructure(ua_pdf, ua, front
     assert f"{round(pop.low, -2):,.0f} – {round(pop.high, -2):,.0f}" in first  # the range
     assert f"{ua[0].zone.area_km2:,.0f} km²" in first
     assert "pre-war residents (2022 statistics), not people there today" in first
-    cities = ["Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykolaiv", "Kramatorsk", "Melitopol", "Mariupol"]
+    cities = [
+        "Kherson",
+        "Zaporizhzhia",
+        "Kharkiv",
+        "Donetsk",
+        "Dnipro",
+        "Mykolaiv",
+        "Kramatorsk",
+        "Melitopol",
+        "Mariupol",
+    ]
     assert sum(c in first for c in cities) >= 7, [c for c in cities if c not in first]
     assert "Zaporizhzhia NPP" in first and "Kramatorsk Airport" in first  # on the map
     assert "Kramatorsk Airport" in both and "11.7" in both  # the infrastructure table
@@ -99,12 +108,14 @@ def test_map_labels_never_overlap_and_stay_inside(front, ua):
     ax = fig.add_axes((0.03, 0.08, 0.58, 0.8))
     brief.draw_map(ax, front, ua)
     r = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(r) for t in ax.texts if isinstance(t, Annotation) and t.get_text() and t.get_gid() != "halo"]
+    boxes = [
+        t.get_window_extent(r) for t in ax.texts if isinstance(t, Annotation) and t.get_text() and t.get_gid() != "halo"
+    ]
     frame = ax.get_window_extent(r)
     assert len(boxes) >= 25
     for i, a in enumerate(boxes):
         assert frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1
-        assert not any(a.overlaps(b) for b in boxes[i + 1:])
+        assert not any(a.overlaps(b) for b in boxes[i + 1 :])
 
 
 def test_comparison_brief_has_both_zones(front):
@@ -138,7 +149,9 @@ def test_bad_input_is_a_gis_error(front, ua):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "gis", "brief", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "gis", "brief", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_cli_writes_pdf_and_png(tmp_path):
@@ -150,12 +163,15 @@ def test_cli_writes_pdf_and_png(tmp_path):
     assert "Zaporizhzhia NPP" in _text(doc, 0) and "Ukrainian preference (25 km)" in _text(doc, 0)
 
 
-@pytest.mark.parametrize("args,words", [
-    ((), "--out"),
-    (("--compare", "russian", "nope", "--out", "x.pdf"), "Unknown proposal"),
-    (("--proposal", "korea", "--out", "/nonexistent-dir/x.pdf"), "Cannot write"),
-    (("--compare", "russian", "korea", "--width-km", "3", "--out", "x.pdf"), "--compare"),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        ((), "--out"),
+        (("--compare", "russian", "nope", "--out", "x.pdf"), "Unknown proposal"),
+        (("--proposal", "korea", "--out", "/nonexistent-dir/x.pdf"), "Cannot write"),
+        (("--compare", "russian", "korea", "--width-km", "3", "--out", "x.pdf"), "--compare"),
+    ],
+)
 def test_cli_errors_are_one_line(args, words):
     r = _cli(*args)
     assert r.returncode == 2 and words in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

@@ -3,6 +3,7 @@ numbers, the GeoJSON download parses, and the other pages load with a drawn map.
 
 import json
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -18,7 +19,14 @@ def page():
         browser = launch(p)
         pg = browser.new_page(viewport={"width": 1500, "height": 1100}, accept_downloads=True)
         external = []
-        pg.on("request", lambda r: external.append(r.url) if urlparse(r.url).hostname not in ("localhost", "127.0.0.1") and r.url.startswith("http") else None)
+        pg.on(
+            "request",
+            lambda r: (
+                external.append(r.url)
+                if urlparse(r.url).hostname not in ("localhost", "127.0.0.1") and r.url.startswith("http")
+                else None
+            ),
+        )
         pg.base_url, pg.external_requests = url, external
         yield pg
         browser.close()
@@ -35,7 +43,11 @@ def test_map_draws_offline_and_slider_updates_map_and_numbers(page):
     slider.focus()
     page.keyboard.press("Home")  # width -> 1 km
     wait_idle(page)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('0.5 + 0.5'))", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => "
+        "e.innerText.includes('0.5 + 0.5'))",
+        timeout=30_000,
+    )
     wait_idle(page)  # the first metric can update before the second: let the rerun finish
     after_metric = page.locator('[data-testid="stMetricValue"]').nth(1).inner_text()
     assert after_metric != before_metric
@@ -49,8 +61,18 @@ def test_map_draws_offline_and_slider_updates_map_and_numbers(page):
     assert not page.external_requests, page.external_requests[:5]
 
 
-MAIN_CITIES = ("Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykolaiv", "Luhansk", "Kramatorsk",
-               "Melitopol", "Mariupol")
+MAIN_CITIES = (
+    "Kherson",
+    "Zaporizhzhia",
+    "Kharkiv",
+    "Donetsk",
+    "Dnipro",
+    "Mykolaiv",
+    "Luhansk",
+    "Kramatorsk",
+    "Melitopol",
+    "Mariupol",
+)
 # Names drawn as text, visible, and inside the map's own box (not clipped by its edges).
 VISIBLE_LABELS = """(map) => {
   const box = map.getBoundingClientRect();
@@ -93,12 +115,14 @@ def test_geojson_download_parses(page):
         page.get_by_text("Zone and settlements (GeoJSON)").click()
     download = dl.value
     assert download.suggested_filename == "zone_10km_split50_2026-08-22.geojson"
-    fc = json.loads(open(download.path(), encoding="utf-8").read())
+    fc = json.loads(Path(download.path()).read_text(encoding="utf-8"))
     sides = {f["properties"].get("side") for f in fc["features"] if f["properties"]["layer"] == "zone"}
     assert sides == {"occupied", "ukraine_controlled"}
 
 
-@pytest.mark.parametrize("path,name", [("Compare_proposals", "compare"), ("Monitoring", "monitoring"), ("History", "history")])
+@pytest.mark.parametrize(
+    "path,name", [("Compare_proposals", "compare"), ("Monitoring", "monitoring"), ("History", "history")]
+)
 def test_other_pages_load_with_a_drawn_map(page, path, name):
     page.goto(f"{page.base_url}/{path}")  # a deep link, as a shared URL would be
     frame = wait_map_drawn(page)
@@ -135,8 +159,10 @@ def test_monitoring_click_places_a_post(page):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.get_by_text("1 post(s) placed").wait_for(timeout=30_000)
     wait_idle(page)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() === '1')",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.trim() === '1')",
+        timeout=30_000,
+    )
     assert page.locator("[data-testid=stException]").count() == 0
 
 
@@ -161,7 +187,11 @@ def test_slider_keeps_the_users_zoom(page):
     slider = page.locator('[data-testid="stSlider"] input[type="range"]').first
     slider.focus()
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => e.innerText.includes('10.25 + 10.25'))", timeout=30_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetricValue]')].some(e => "
+        "e.innerText.includes('10.25 + 10.25'))",
+        timeout=30_000,
+    )
     wait_idle(page)
     frame = wait_map_drawn(page)
     deadline = time.time() + 30
@@ -175,7 +205,11 @@ def test_hostile_url_parameters_render_as_plain_text(page):
     """/?date=[Log in again](https://ev.il)&proposal=![](https://ev.il/t.gif): text in a warning, no link, no image."""
     from urllib.parse import urlencode
 
-    page.goto(page.base_url + "/?" + urlencode({"date": "[Log in again](https://ev.il)", "proposal": "![](https://ev.il/t.gif)"}))
+    page.goto(
+        page.base_url
+        + "/?"
+        + urlencode({"date": "[Log in again](https://ev.il)", "proposal": "![](https://ev.il/t.gif)"})
+    )
     wait_map_drawn(page)
     wait_idle(page)
     alerts = page.locator("[data-testid=stAlert]")

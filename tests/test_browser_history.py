@@ -22,8 +22,11 @@ def test_click_on_a_month_opens_its_map():
         box = chart.bounding_box()
         # the far left of the plot: the nearest month is one of the first (2022-04 / 2022-05)
         page.mouse.click(box["x"] + box["width"] * 0.27, box["y"] + box["height"] * 0.3)
-        page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stSliderThumbValue]')]"
-                               ".some(e => e.innerText.startsWith('2022-0'))", timeout=30_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stSliderThumbValue]')]"
+            ".some(e => e.innerText.startsWith('2022-0'))",
+            timeout=30_000,
+        )
         wait_idle(page)
         assert _date_slider_value(page).startswith("2022-0")
         assert page.locator("[data-testid=stException]").count() == 0

@@ -17,15 +17,27 @@ def run(*args, env_extra=None):
     import os
 
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "gis", *map(str, args)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gis", *map(str, args)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_stats_json_keys():
     r = run("stats", "--width-km", 10, "--split", 0.3)
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    for k in ("date", "width_km", "ru_depth_km", "ua_depth_km", "frontline_km", "zone_km2", "zone_km2_by_side",
-              "occupied_km2", "occupied_pct", "population"):
+    for k in (
+        "date",
+        "width_km",
+        "ru_depth_km",
+        "ua_depth_km",
+        "frontline_km",
+        "zone_km2",
+        "zone_km2_by_side",
+        "occupied_km2",
+        "occupied_pct",
+        "population",
+    ):
         assert k in d
     assert d["ru_depth_km"] == 3 and d["ua_depth_km"] == 7
     assert d["zone_km2"] == pytest.approx(sum(d["zone_km2_by_side"].values()), abs=0.2)
@@ -60,18 +72,21 @@ def test_proposals_and_curve():
     assert csv[0].startswith("width_km,estimate,low,high") and len(csv) == 51
 
 
-@pytest.mark.parametrize("args,msg", [
-    (["stats", "--width-km", "-5"], "Width must be between"),
-    (["stats", "--width-km", "nan"], "Width must be between"),
-    (["stats", "--width-km", "10", "--split", "2"], "Split must be between"),
-    (["stats", "--width-km", "10", "--date", "2019-01-01"], "No snapshot for"),
-    (["stats", "--width-km", "10", "--date", "yesterday"], "YYYY-MM-DD"),
-    (["stats", "--proposal", "nope"], "Unknown proposal"),
-    (["stats"], "--width-km"),
-    (["zones", "--width-km", "10", "--out", "/nonexistent-dir/z.geojson"], "Cannot write"),
-    (["layer", "rivers", "--out", "x.geojson"], "invalid choice"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["stats", "--width-km", "-5"], "Width must be between"),
+        (["stats", "--width-km", "nan"], "Width must be between"),
+        (["stats", "--width-km", "10", "--split", "2"], "Split must be between"),
+        (["stats", "--width-km", "10", "--date", "2019-01-01"], "No snapshot for"),
+        (["stats", "--width-km", "10", "--date", "yesterday"], "YYYY-MM-DD"),
+        (["stats", "--proposal", "nope"], "Unknown proposal"),
+        (["stats"], "--width-km"),
+        (["zones", "--width-km", "10", "--out", "/nonexistent-dir/z.geojson"], "Cannot write"),
+        (["layer", "rivers", "--out", "x.geojson"], "invalid choice"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_arguments_exit_nonzero_with_one_line(args, msg):
     r = run(*args)
     assert r.returncode == 2
@@ -103,14 +118,27 @@ def test_add_snapshot_extends_history(tmp_path):
 TOMORROW = (date.today() + timedelta(days=1)).isoformat()
 
 
-@pytest.mark.parametrize("day,msg", [
-    ("20260901", "YYYY-MM-DD"), ("2026-W40-1", "YYYY-MM-DD"), ("2026-02-30", "YYYY-MM-DD"), ("2026-8-1", "YYYY-MM-DD"),
-    ("2026-08-15\n", "YYYY-MM-DD"), ("٢٠٢٦-٠٨-١٥", "YYYY-MM-DD"), (TOMORROW, "in the future"),
-    ("2026-08-22", "already a shipped snapshot for 2026-08-22; give --replace"),
-])
+@pytest.mark.parametrize(
+    "day,msg",
+    [
+        ("20260901", "YYYY-MM-DD"),
+        ("2026-W40-1", "YYYY-MM-DD"),
+        ("2026-02-30", "YYYY-MM-DD"),
+        ("2026-8-1", "YYYY-MM-DD"),
+        ("2026-08-15\n", "YYYY-MM-DD"),
+        ("٢٠٢٦-٠٨-١٥", "YYYY-MM-DD"),
+        (TOMORROW, "in the future"),
+        ("2026-08-22", "already a shipped snapshot for 2026-08-22; give --replace"),
+    ],
+)
 def test_add_snapshot_refuses_bad_or_existing_dates(tmp_path, day, msg):
-    r = run("add-snapshot", ROOT / "tests" / "bad_inputs" / "valid_zone.geojson", "--date", day,
-            env_extra={"FFE_USER_DATA": str(tmp_path / "user")})
+    r = run(
+        "add-snapshot",
+        ROOT / "tests" / "bad_inputs" / "valid_zone.geojson",
+        "--date",
+        day,
+        env_extra={"FFE_USER_DATA": str(tmp_path / "user")},
+    )
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.count("\n") == 1 and msg in r.stderr
     assert not (tmp_path / "user").exists()  # nothing written
@@ -140,8 +168,11 @@ def _write_user_snapshots(folder):
     (folder / "occupied_20260811.parquet").write_bytes(b"")
     occ = gpd.read_parquet(ROOT / "geodata" / "occupied.parquet")
     occ[occ.date == "2026-08-22"][["date", "source", "geometry"]].to_parquet(folder / "occupied_2026-08-12.parquet")
-    gpd.GeoDataFrame({"date": ["2026-08-13"], "source": ["user-added snapshot"]}, geometry=[shapely.box(20, 40, 45, 56)],
-                     crs="EPSG:4326").to_parquet(folder / "occupied_2026-08-13.parquet")
+    gpd.GeoDataFrame(
+        {"date": ["2026-08-13"], "source": ["user-added snapshot"]},
+        geometry=[shapely.box(20, 40, 45, 56)],
+        crs="EPSG:4326",
+    ).to_parquet(folder / "occupied_2026-08-13.parquet")
 
 
 def test_broken_user_snapshots_are_skipped_with_notices(tmp_path):
@@ -172,8 +203,10 @@ def test_unexpected_error_is_one_line_exit_2(monkeypatch, capsys):
 def test_json_safe_has_no_nan():
     from gis.cli import json_safe
 
-    out = json.dumps(json_safe({"a": float("nan"), "b": [float("inf"), 1.5], "c": np.float64("nan"), "d": np.int64(3)}),
-                     allow_nan=False)
+    out = json.dumps(
+        json_safe({"a": float("nan"), "b": [float("inf"), 1.5], "c": np.float64("nan"), "d": np.int64(3)}),
+        allow_nan=False,
+    )
     assert json.loads(out) == {"a": None, "b": [None, 1.5], "c": None, "d": 3}
 
 

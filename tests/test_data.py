@@ -1,6 +1,5 @@
 """The shipped geodata: counts, CRS, provenance, sanity figures."""
 
-
 import shapely
 
 from gis import crs, layers, stats
@@ -15,10 +14,21 @@ def test_layers_load_with_expected_counts_and_crs():
     assert 4_500 < len(layers.settlements()) < 5_488  # GeoNames minus districts, plus hromada centres
     infra = layers.infrastructure()
     assert set(infra.loc[infra.kind == "nuclear power plant", "name"]) == {
-        "Zaporizhzhia NPP", "South Ukraine NPP", "Rivne NPP", "Khmelnytskyi NPP", "Chornobyl NPP"}
+        "Zaporizhzhia NPP",
+        "South Ukraine NPP",
+        "Rivne NPP",
+        "Khmelnytskyi NPP",
+        "Chornobyl NPP",
+    }
     assert (infra.kind.isin(["airport", "air base"])).sum() == 45  # airportsdata: 45 in Ukraine
     assert len(layers.korea_dmz()) == 3
-    for gdf in (layers.oblasts(), layers.ukraine(), layers.greyzone(), layers.occupied_history(), layers.shipped_frontlines()):
+    for gdf in (
+        layers.oblasts(),
+        layers.ukraine(),
+        layers.greyzone(),
+        layers.occupied_history(),
+        layers.shipped_frontlines(),
+    ):
         assert gdf.crs.to_epsg() == 4326
         assert gdf.geometry.is_valid.all()
 
@@ -95,7 +105,7 @@ def test_oblasts_named_after_their_centre_spell_it_as_the_centre():
     old spellings of the source crosswalk."""
     s = layers.settlements()
     checked = 0
-    for iso, name in zip(layers.oblasts()["iso"], layers.oblasts()["name_en"]):
+    for iso, name in zip(layers.oblasts()["iso"], layers.oblasts()["name_en"], strict=True):
         stem = name.removesuffix(" Oblast")
         centres = s.loc[s.oblast_centre & (s.iso == iso), "name"].tolist()
         # the same city (first letters agree); Dnipropetrovsk Oblast keeps its legal name (only the city became Dnipro)

@@ -20,7 +20,7 @@ def test_export_round_trip_areas_within_0_1_percent(zone, tmp_path):
     back = gpd.read_file(path)
     assert back.crs.to_epsg() == 4326
     areas = back.to_crs(3035).area / 1e6
-    for (_, _, _, area), got, prop in zip(zone.parts(), areas, back["area_km2"]):
+    for (_, _, _, area), got, prop in zip(zone.parts(), areas, back["area_km2"], strict=True):
         assert got == pytest.approx(area, rel=0.001)
         assert prop == pytest.approx(area, rel=1e-4)
 

@@ -4,8 +4,8 @@ import json
 import re
 
 import folium
-import shapely
 import pytest
+import shapely
 import streamlit_folium as sf
 
 from gis import crs, layers, maps, zones
@@ -18,8 +18,15 @@ def _st_folium_args(base: folium.Map, groups: list, monkeypatch) -> dict:
     """The arguments st_folium itself passes to its component for ``base`` + ``groups``."""
     seen = {}
     monkeypatch.setattr(sf, "_component_func", lambda **kw: seen.update(kw))
-    sf.st_folium(base, key="k", height=620, use_container_width=True, returned_objects=[],
-                 feature_group_to_add=groups, layer_control=folium.LayerControl(collapsed=True))
+    sf.st_folium(
+        base,
+        key="k",
+        height=620,
+        use_container_width=True,
+        returned_objects=[],
+        feature_group_to_add=groups,
+        layer_control=folium.LayerControl(collapsed=True),
+    )
     return seen
 
 
@@ -54,7 +61,7 @@ def test_layer_and_layer_control_equal_st_folium(zone, monkeypatch):
     assert layer.name == "Zone 12 km" and layer.var in layer.js
     assert f"map_div.addLayer({layer.var})" in layer.js
     assert _fg_names_normalised(layer.js) == _fg_names_normalised(theirs["feature_group"])
-    control = mapview.layer_control_js(base.controls + ((layer.name, layer.var, True),))
+    control = mapview.layer_control_js((*base.controls, (layer.name, layer.var, True)))
     assert _fg_names_normalised(control) == _fg_names_normalised(theirs["layer_control"])
     assert '"Zone 12 km"' in control and "window.layer_control" in control
 
@@ -89,14 +96,24 @@ def test_base_map_has_place_names_towns_airports_and_their_legend():
 
 def test_place_list_ranks_the_main_cities_first():
     p = maps.places()
-    tier0 = {n for n, t in zip(p["name"], p["tier"]) if t == 0}
-    assert {"Kherson", "Zaporizhzhia", "Kharkiv", "Donetsk", "Dnipro", "Mykolaiv", "Luhansk", "Kramatorsk",
-            "Melitopol", "Mariupol"} <= tier0  # labelled at the opening view
+    tier0 = {n for n, t in zip(p["name"], p["tier"], strict=True) if t == 0}
+    assert {
+        "Kherson",
+        "Zaporizhzhia",
+        "Kharkiv",
+        "Donetsk",
+        "Dnipro",
+        "Mykolaiv",
+        "Luhansk",
+        "Kramatorsk",
+        "Melitopol",
+        "Mariupol",
+    } <= tier0  # labelled at the opening view
     s = layers.settlements()
     major = set(s.loc[s.oblast_centre | (s.population >= 50_000), "name"])
     assert tier0 == major
     assert p["tier"] == sorted(p["tier"])  # most important first: the label placement relies on the order
-    assert all(pop is None or pop >= 1000 for pop, t in zip(p["pop"], p["tier"]) if t > 0)
+    assert all(pop is None or pop >= 1000 for pop, t in zip(p["pop"], p["tier"], strict=True) if t > 0)
     i, j = p["name"].index("Kharkiv"), p["name"].index("Kramatorsk")
     assert p["r"][i] > p["r"][j] > 0  # dots sized by population
 

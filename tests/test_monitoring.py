@@ -4,6 +4,7 @@ gaps consistent with the geometry, posts at their offset, user posts validated."
 import json
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 import shapely
 import shapely.ops
 
-from gis import GisError, monitoring as mon, uploads, zones
+from gis import GisError, uploads, zones
+from gis import monitoring as mon
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -29,15 +31,15 @@ def _cov(front, zone, range_km=4.0, spacing_km=8.0, offset_km=0.0, sides="both")
 
 def test_coverage_rises_with_range(front, zone):
     covs = [_cov(front, zone, range_km=r, spacing_km=15) for r in (2, 4, 6, 10)]
-    assert all(b.zone_covered_pct > a.zone_covered_pct for a, b in zip(covs, covs[1:]))
-    assert all(b.line_covered_pct >= a.line_covered_pct for a, b in zip(covs, covs[1:]))
+    assert all(b.zone_covered_pct > a.zone_covered_pct for a, b in pairwise(covs))
+    assert all(b.line_covered_pct >= a.line_covered_pct for a, b in pairwise(covs))
 
 
 def test_coverage_falls_with_spacing(front, zone):
     covs = [_cov(front, zone, spacing_km=s) for s in (6, 10, 20, 40)]
-    assert all(b.zone_covered_pct < a.zone_covered_pct for a, b in zip(covs, covs[1:]))
-    assert all(b.line_covered_pct < a.line_covered_pct for a, b in zip(covs[1:], covs[2:]))
-    assert all(b.posts.size < a.posts.size for a, b in zip(covs, covs[1:]))
+    assert all(b.zone_covered_pct < a.zone_covered_pct for a, b in pairwise(covs))
+    assert all(b.line_covered_pct < a.line_covered_pct for a, b in pairwise(covs[1:]))
+    assert all(b.posts.size < a.posts.size for a, b in pairwise(covs))
 
 
 @pytest.mark.parametrize("range_km,spacing_km", [(4, 8), (4, 6), (12, 24), (12, 20)])
@@ -85,19 +87,32 @@ def test_staff_and_uav(front, zone):
     assert with_uav.line_covered_pct > _cov(front, zone, spacing_km=30).line_covered_pct
 
 
-@pytest.mark.parametrize("name,msg", [("points_outside_ukraine.geojson", "outside Ukraine"),
-                                      ("valid_zone.geojson", "is a Polygon"),
-                                      ("empty_collection.geojson", "no features"),
-                                      ("null_geometry.geojson", "no non-empty geometry")])
+@pytest.mark.parametrize(
+    "name,msg",
+    [
+        ("points_outside_ukraine.geojson", "outside Ukraine"),
+        ("valid_zone.geojson", "is a Polygon"),
+        ("empty_collection.geojson", "no features"),
+        ("null_geometry.geojson", "no non-empty geometry"),
+    ],
+)
 def test_user_posts_are_validated(name, msg):
     with pytest.raises(GisError, match=msg):
         uploads.read_geojson_bytes((CORPUS / name).read_bytes(), kinds=("Point",))
 
 
 def test_user_posts_used(front, zone):
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [37.55, 48.55]}},
-        {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": [[35.0, 47.55], [33.0, 46.7]]}}]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [37.55, 48.55]}},
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "MultiPoint", "coordinates": [[35.0, 47.55], [33.0, 46.7]]},
+            },
+        ],
+    }
     up = uploads.read_geojson_bytes(json.dumps(fc).encode(), kinds=("Point",))
     posts = mon.user_posts_m(up.geometries)
     assert posts.size == 3
@@ -113,8 +128,13 @@ def test_bad_sensor_parameters(bad):
 
 def test_cli_coverage(tmp_path):
     out = tmp_path / "cov.geojson"
-    r = subprocess.run([sys.executable, "-m", "gis", "coverage", "--width-km", "20", "--spacing-km", "30", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "gis", "coverage", "--width-km", "20", "--spacing-km", "30", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     for k in ("zone_covered_pct", "line_covered_pct", "posts", "posts_for_full_line", "gaps_km"):
@@ -122,8 +142,13 @@ def test_cli_coverage(tmp_path):
     assert 0 < d["line_covered_pct"] < 100 and d["gaps_km"]
     layers_ = {f["properties"]["layer"] for f in json.loads(out.read_text())["features"]}
     assert layers_ == {"post", "coverage", "gap"}
-    r = subprocess.run([sys.executable, "-m", "gis", "coverage", "--width-km", "20", "--sensor", "laser"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "gis", "coverage", "--width-km", "20", "--sensor", "laser"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 2 and "Unknown sensor" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -131,7 +156,7 @@ def test_user_posts_and_uav_orbits_are_bounded():
     pts = [shapely.Point(37.0 + i * 1e-4, 48.5) for i in range(mon.MAX_POSTS + 1)]
     with pytest.raises(GisError, match="the limit is 5,000"):
         mon.user_posts_m(pts)
-    assert mon.user_posts_m(pts[:mon.MAX_POSTS]).size == mon.MAX_POSTS
+    assert mon.user_posts_m(pts[: mon.MAX_POSTS]).size == mon.MAX_POSTS
     for bad in (-1, mon.MAX_UAV_ORBITS + 1, 2.5):
         with pytest.raises(GisError, match="UAV orbits"):
             mon.UavPlan(orbits=bad)

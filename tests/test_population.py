@@ -63,7 +63,11 @@ def test_a_city_enters_the_zone_part_by_part(front):
     short of its nearest part, partly inside in between, wholly inside past its farthest part."""
     k = stats.towns_inside(front, zones.make_zone(front, 60, 0.5)).set_index("name").loc["Kramatorsk"]
     assert 8 < k.km_min < k.km_to_line < k.km_max < 30 and k.share_inside == 1
-    share_at = lambda w: stats.towns_inside(front, zones.make_zone(front, w, 0.5)).set_index("name")["share_inside"].get("Kramatorsk", 0.0)  # noqa: E731
+
+    def share_at(w: float) -> float:
+        towns = stats.towns_inside(front, zones.make_zone(front, w, 0.5)).set_index("name")
+        return towns["share_inside"].get("Kramatorsk", 0.0)
+
     assert share_at(2 * k.km_min - 1) == 0 and share_at(2 * k.km_min + 1) > 0
     assert 0 < share_at(k.km_min + k.km_max) < 1 and share_at(2 * k.km_max + 1) == 1
 
@@ -100,6 +104,6 @@ def test_unknown_populations_are_not_zero_and_sort_last(front):
     towns = stats.towns_inside(front, zones.make_zone(front, 25, 0.5))
     unknown = towns["population"].isna()
     assert unknown.any() and not (towns["population"] == 0).any()
-    assert unknown.to_numpy()[unknown.argmax():].all()  # once unknown, unknown to the end
+    assert unknown.to_numpy()[unknown.argmax() :].all()  # once unknown, unknown to the end
     inside = towns.loc[~unknown, "people_inside"].to_numpy()
     assert (inside[:-1] >= inside[1:]).all()

@@ -14,17 +14,39 @@ from gis.population import METHODS
 
 ROOT = layers.GEODATA_DIR.parent
 # City districts and neighbourhoods GeoNames lists as separate places (issue 13)
-DISTRICTS = ["Saltivka", "Pivnichna Saltivka", "Oleksiyivka", "Rayon KTZ", "Zarichnyi", "Kovpakivskyi", "Sotsmisto",
-             "Sonyachnyi", "Tsentralno-Miskyi", "Mykytivskyi", "Kindrativskyi", "Pravyi Bereh", "Tsentralnyi",
-             "Kalmiuskyi", "Kalynivskyi", "Kyivskyi", "Rutchenkivskyi", "Tekstylnyk"]
+DISTRICTS = [
+    "Saltivka",
+    "Pivnichna Saltivka",
+    "Oleksiyivka",
+    "Rayon KTZ",
+    "Zarichnyi",
+    "Kovpakivskyi",
+    "Sotsmisto",
+    "Sonyachnyi",
+    "Tsentralno-Miskyi",
+    "Mykytivskyi",
+    "Kindrativskyi",
+    "Pravyi Bereh",
+    "Tsentralnyi",
+    "Kalmiuskyi",
+    "Kalynivskyi",
+    "Kyivskyi",
+    "Rutchenkivskyi",
+    "Tekstylnyk",
+]
 RUSSIAN_ERA = ["Zaporozhye", "Zaporizhzhya", "Makiyivka", "Siverskodonetsk", "Slovyansk", "Kryvyy Rih", "Mykolayiv"]
 
 
 @pytest.fixture(scope="module")
 def stats50() -> dict:
     """`python -m gis stats --width-km 50 --max-towns 5000` as a user runs it."""
-    out = subprocess.run([sys.executable, "-m", "gis", "stats", "--width-km", "50", "--max-towns", "5000"],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "gis", "stats", "--width-km", "50", "--max-towns", "5000"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     return json.loads(out)
 
 
@@ -60,7 +82,9 @@ def test_no_settlement_sits_inside_a_larger_citys_extent_unless_it_is_a_hromada_
     r = s.radius_km.to_numpy() * 1000
     tree = shapely.STRtree(shapely.points(x, y))
     for i in np.flatnonzero(r > 0):
-        for j in tree.query(shapely.Point(x[i], y[i]).buffer(settlements.DISTRICT_RADII * r[i] - 1), predicate="intersects"):
+        for j in tree.query(
+            shapely.Point(x[i], y[i]).buffer(settlements.DISTRICT_RADII * r[i] - 1), predicate="intersects"
+        ):
             if j != i and pop[j] < pop[i]:
                 assert s.hromada_centre.iat[j], f"{s.name.iat[j]} lies inside {s.name.iat[i]}"
 
@@ -77,8 +101,16 @@ def test_hromada_centres_carry_the_official_urban_population():
 def test_official_transliteration_and_no_russian_era_spelling():
     s = layers.settlements()
     names = set(s["name"])
-    assert {"Kyiv", "Zaporizhzhia", "Mykolaiv", "Kryvyi Rih", "Makiivka", "Sievierodonetsk", "Sloviansk",
-            "Kostiantynivka"} <= names
+    assert {
+        "Kyiv",
+        "Zaporizhzhia",
+        "Mykolaiv",
+        "Kryvyi Rih",
+        "Makiivka",
+        "Sievierodonetsk",
+        "Sloviansk",
+        "Kostiantynivka",
+    } <= names
     assert not names & set(RUSSIAN_ERA)
     assert s.set_index("name").loc["Sloviansk", "alias"] == "Slovyansk"  # GeoNames' name kept as alias
     infra = layers.infrastructure()
@@ -104,8 +136,13 @@ def test_renamed_towns_carry_their_current_name_and_the_2022_figure():
 
 def test_population_curve_has_no_jumps():
     """No 1 km step between 5 and 50 km adds more than 7 % of the 25 km figure (cities have extent)."""
-    out = subprocess.run([sys.executable, "-m", "gis", "population-curve", "--split", "0.5"],
-                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "gis", "population-curve", "--split", "0.5"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
     curve = pd.DataFrame(json.loads(out)["curve"]).set_index("width_km")["estimate"]
     steps = curve.diff().loc[6:50]
     assert (steps >= 0).all()
@@ -126,7 +163,9 @@ def test_scale_factors_stay_near_one_where_a_50km_zone_reaches(pop_index):
 def test_towns_table_distance_range_brackets_the_centre(front, pop_index):
     towns = pop_index.towns(12.5, 12.5)
     known = towns.km_min.notna()
-    assert (towns.km_min[known] <= towns.km_to_line[known]).all() and (towns.km_to_line[known] <= towns.km_max[known]).all()
+    assert (towns.km_min[known] <= towns.km_to_line[known]).all() and (
+        towns.km_to_line[known] <= towns.km_max[known]
+    ).all()
     # a town partly inside reaches beyond the zone edge, one wholly inside does not
     partly = towns[(towns.share_inside < 1) & (towns.side == "ukraine_controlled")]
     assert len(partly) and (partly.km_max > 12.5).all() and (partly.km_min <= 12.5).all()
@@ -136,8 +175,12 @@ def test_main_towns_near_the_line_are_the_big_cities(front):
     near = stats.towns_near_line(front)
     assert list(near["name"][:3]) == ["Kharkiv", "Zaporizhzhia", "Kherson"]
     assert (near.side == "ukraine_controlled").all() and (near.km_to_line <= 50).all()
-    sentence = stats.summary_sentence("test zone", zones.make_zone(front, 25, 0.5),
-                                      stats.analyse(front, zones.make_zone(front, 25, 0.5), stats.population_index(front.date)), near)
+    sentence = stats.summary_sentence(
+        "test zone",
+        zones.make_zone(front, 25, 0.5),
+        stats.analyse(front, zones.make_zone(front, 25, 0.5), stats.population_index(front.date)),
+        near,
+    )
     assert "Kharkiv" in sentence and "Saltivka" not in sentence and "Kherson (305,239 people" in sentence
 
 

@@ -12,7 +12,7 @@ from gis import GisError, uploads
 HERE = Path(__file__).parent
 CORPUS = HERE / "bad_inputs"
 sys.path.insert(0, str(CORPUS))
-from cases import ACCEPTED, ERRORS  # noqa: E402
+from cases import ACCEPTED, ERRORS
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
@@ -44,10 +44,21 @@ def test_huge_file_is_refused_before_parsing(tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "gis", *map(str, args)], cwd=HERE.parent, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gis", *map(str, args)], cwd=HERE.parent, capture_output=True, text=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("name", ["malformed.geojson", "latlon_swapped.geojson", "shapefile.zip", "empty_collection.geojson", "nan_coordinates.geojson"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "malformed.geojson",
+        "latlon_swapped.geojson",
+        "shapefile.zip",
+        "empty_collection.geojson",
+        "nan_coordinates.geojson",
+    ],
+)
 def test_cli_custom_zone_bad_files(name):
     r = _cli("stats", "--zone", CORPUS / name)
     assert r.returncode == 2 and "Traceback" not in r.stderr
@@ -75,13 +86,12 @@ def test_cli_repairs_with_notice():
 
 # ----------------------------------------------------------------------------- hostile files (generated)
 
-from cases import HOSTILE_ACCEPTED, HOSTILE_ERRORS  # noqa: E402
+import hostile
+import numpy as np
+import shapely
+from cases import HOSTILE_ACCEPTED, HOSTILE_ERRORS
 
-import hostile  # noqa: E402
-import numpy as np  # noqa: E402
-import shapely  # noqa: E402
-
-from gis import crs, frontline, layers, zones  # noqa: E402
+from gis import crs, frontline, layers, zones
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_ERRORS))
@@ -132,7 +142,7 @@ def test_count_crossings_matches_brute_force():
     for n in (3, 10, 40, 80):
         line = shapely.LineString(rng.uniform(0, 1, (n, 2)))
         xy = shapely.get_coordinates(line)
-        segs = [shapely.LineString(xy[i:i + 2]) for i in range(n - 1)]
+        segs = [shapely.LineString(xy[i : i + 2]) for i in range(n - 1)]
         brute = sum(segs[i].intersects(segs[j]) for i in range(n - 1) for j in range(i + 2, n - 1))
         assert uploads.count_crossings([line], limit=10**9) == brute
     square = shapely.box(0, 0, 1, 1)
@@ -150,10 +160,13 @@ def test_self_crossing_line_is_not_noded_and_buffers(front):
     assert zones.make_zone(custom, 10, 0.5).area_km2 > 500
 
 
-@pytest.mark.parametrize("make,msg", [
-    (lambda: hostile.zigzag_line(1_000), "limit is 10,000 km"),
-    (lambda: hostile.wiggly_line(29_000, 0.0012), "after smoothing out wiggles"),
-])
+@pytest.mark.parametrize(
+    "make,msg",
+    [
+        (lambda: hostile.zigzag_line(1_000), "limit is 10,000 km"),
+        (lambda: hostile.wiggly_line(29_000, 0.0012), "after smoothing out wiggles"),
+    ],
+)
 def test_custom_line_limits(front, make, msg):
     up = uploads.read_geojson_bytes(make(), kinds=("LineString",))
     with pytest.raises(GisError, match=msg):
@@ -184,10 +197,19 @@ def test_file_too_large_is_refused_before_reading(tmp_path):
         uploads.read_geojson_file(big)
 
 
-@pytest.mark.parametrize("name", ["integer_5001_digits", "crs_properties_list", "crs_engineering_local_cs", "type_is_a_list",
-                                  "self_crossing_polygon_1000", "comb_40000_vertices"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "integer_5001_digits",
+        "crs_properties_list",
+        "crs_engineering_local_cs",
+        "type_is_a_list",
+        "self_crossing_polygon_1000",
+        "comb_40000_vertices",
+    ],
+)
 def test_cli_hostile_zone_one_line_exit_2(tmp_path, name):
-    kinds, make, msg = HOSTILE_ERRORS[name]
+    _kinds, make, msg = HOSTILE_ERRORS[name]
     path = tmp_path / f"{name}.geojson"
     path.write_bytes(make())
     r = _cli("stats", "--zone", path)

@@ -1,5 +1,7 @@
 """Side-aware buffer zones: monotonic area, split respected geodesically, inside Ukraine."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import shapely
@@ -13,7 +15,7 @@ GEOD = Geod(ellps="WGS84")
 
 def test_area_grows_with_width(front):
     areas = [zones.make_zone(front, w, 0.5).area_km2 for w in (1, 2, 5, 10, 15, 25, 40, 50, 100)]
-    assert all(b > a for a, b in zip(areas, areas[1:]))
+    assert all(b > a for a, b in pairwise(areas))
     # a 10 km zone along a ~1,350 km line is of the order of 10 x 1,350 km2 (minus border/coast clipping)
     assert 9_000 < areas[3] < 14_000
 
@@ -54,10 +56,23 @@ def test_zone_never_leaves_ukraine_and_sides_do_not_overlap(front):
     assert shapely.difference(z.occupied, front.sides.occupied_side).area < 1.0
 
 
-@pytest.mark.parametrize("width,split", [(-1, 0.5), (0, 0.5), (0.4, 0.5), (151, 0.5), (float("nan"), 0.5),
-                                         (float("inf"), 0.5), (10, -0.1), (10, 1.1), (10, float("nan")), ("abc", 0.5)])
+@pytest.mark.parametrize(
+    "width,split",
+    [
+        (-1, 0.5),
+        (0, 0.5),
+        (0.4, 0.5),
+        (151, 0.5),
+        (float("nan"), 0.5),
+        (float("inf"), 0.5),
+        (10, -0.1),
+        (10, 1.1),
+        (10, float("nan")),
+        ("abc", 0.5),
+    ],
+)
 def test_bad_width_or_split_is_a_clear_error(front, width, split):
-    with pytest.raises(GisError, match="Width|Split|number"):
+    with pytest.raises(GisError, match=r"Width|Split|number"):
         zones.make_zone(front, width, split)
 
 

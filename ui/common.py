@@ -31,9 +31,13 @@ PRE_WAR_LABEL = "pre-war residents (2022 statistics), not people there today"
 # The app's pages, in navigation order: (script, label). The built-in sidebar
 # navigation is hidden (.streamlit/config.toml) because it would label the
 # Explorer "app"; these links replace it.
-PAGES = [("app.py", "Explorer"), ("pages/1_Compare_proposals.py", "Compare proposals"),
-         ("pages/2_Monitoring.py", "Monitoring"), ("pages/3_History.py", "History"),
-         ("pages/4_Data_and_method.py", "Data & method")]
+PAGES = [
+    ("app.py", "Explorer"),
+    ("pages/1_Compare_proposals.py", "Compare proposals"),
+    ("pages/2_Monitoring.py", "Monitoring"),
+    ("pages/3_History.py", "History"),
+    ("pages/4_Data_and_method.py", "Data & method"),
+]
 
 
 # Less empty space around the page (Streamlit's default is 6rem above), so the map fits the screen.
@@ -93,8 +97,19 @@ def get_analysis(date: str, width_km: float, split: float) -> stats.ZoneAnalysis
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def get_coverage(date: str, width_km: float, split: float, sensor_key: str, range_km: float, crew: int,
-                 spacing_km: float, offset_km: float, sides: str, uav_orbits: int, user_posts: tuple = ()):
+def get_coverage(
+    date: str,
+    width_km: float,
+    split: float,
+    sensor_key: str,
+    range_km: float,
+    crew: int,
+    spacing_km: float,
+    offset_km: float,
+    sides: str,
+    uav_orbits: int,
+    user_posts: tuple = (),
+):
     """Coverage for automatic posts (or user posts as a tuple of (lon, lat)), cached."""
     front, zone = get_front(date), get_zone(date, width_km, split)
     sensor = monitoring.get_sensor(sensor_key, range_km, crew)
@@ -118,12 +133,30 @@ def population_chart(date: str, split: float) -> dict:
     curve = population_curve(date, split)
     lo, hi = NEGOTIATED_RANGE_KM
     x = alt.X("width_km:Q", title="total zone width (km)")
-    shade = alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]})).mark_rect(color="#999999", opacity=0.15).encode(
-        x="from:Q", x2="to:Q")
-    band = alt.Chart(curve).mark_area(opacity=0.25).encode(x=x, y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
-    line = alt.Chart(curve).mark_line().encode(x=x, y="estimate:Q", tooltip=[
-        alt.Tooltip("width_km", title="width (km)"), alt.Tooltip("estimate", format=",.0f"),
-        alt.Tooltip("low", format=",.0f"), alt.Tooltip("high", format=",.0f")])
+    shade = (
+        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
+        .mark_rect(color="#999999", opacity=0.15)
+        .encode(x="from:Q", x2="to:Q")
+    )
+    band = (
+        alt.Chart(curve)
+        .mark_area(opacity=0.25)
+        .encode(x=x, y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
+    )
+    line = (
+        alt.Chart(curve)
+        .mark_line()
+        .encode(
+            x=x,
+            y="estimate:Q",
+            tooltip=[
+                alt.Tooltip("width_km", title="width (km)"),
+                alt.Tooltip("estimate", format=",.0f"),
+                alt.Tooltip("low", format=",.0f"),
+                alt.Tooltip("high", format=",.0f"),
+            ],
+        )
+    )
     return (shade + band + line).properties(height=260).to_dict()
 
 
@@ -140,7 +173,7 @@ def occupied_summary(date: str) -> dict:
 @st.cache_resource(show_spinner=False)
 def oblast_names() -> dict[str, str]:
     """Oblast ISO code -> English name."""
-    return dict(zip(layers.oblasts()["iso"], layers.oblasts()["name_en"]))
+    return dict(zip(layers.oblasts()["iso"], layers.oblasts()["name_en"], strict=True))
 
 
 @st.cache_data(show_spinner=False)
@@ -157,13 +190,25 @@ def side_label(side: str) -> str:
 # formats every number again in each reader's browser on every slider move.
 TOWNS_COLUMNS = {
     "settlement": st.column_config.TextColumn("settlement", width=190),
-    "people (2022)": st.column_config.NumberColumn("people (2022)", format="localized", width=110,
-                                                   help="The whole settlement's population: 2022 official (State Statistics) for "
-                                                        "hromada centres, GeoNames otherwise."),
-    "% inside": st.column_config.ProgressColumn("% inside", format="%.0f%%", min_value=0, max_value=100, width=150,
-                                                help="Share of the settlement's extent (and people) inside the zone."),
+    "people (2022)": st.column_config.NumberColumn(
+        "people (2022)",
+        format="localized",
+        width=110,
+        help="The whole settlement's population: 2022 official (State Statistics) for "
+        "hromada centres, GeoNames otherwise.",
+    ),
+    "% inside": st.column_config.ProgressColumn(
+        "% inside",
+        format="%.0f%%",
+        min_value=0,
+        max_value=100,
+        width=150,
+        help="Share of the settlement's extent (and people) inside the zone.",
+    ),
     "side": st.column_config.TextColumn("side", width=170),
-    "km from line": st.column_config.TextColumn("km from line", width=110, help="Nearest and farthest part of the settlement."),
+    "km from line": st.column_config.TextColumn(
+        "km from line", width=110, help="Nearest and farthest part of the settlement."
+    ),
     "oblast": st.column_config.TextColumn("oblast", width=180),
 }
 # Pixel widths: the oblast and airport tables sit in 3/5 of the page beside a chart and must fit
@@ -172,8 +217,12 @@ OBLAST_COLUMNS = {
     "oblast": st.column_config.TextColumn("oblast", width=190),
     "occupied_pct": st.column_config.NumberColumn("% occupied", format="%.1f", width=85),
     "occupied_km2": st.column_config.NumberColumn("occupied km²", format="localized", width=100),
-    "people_in_zone": st.column_config.NumberColumn("people in zone", format="localized", width=115,
-                                                    help="Estimate (mean of the two methods), pre-war 2022 residents."),
+    "people_in_zone": st.column_config.NumberColumn(
+        "people in zone",
+        format="localized",
+        width=115,
+        help="Estimate (mean of the two methods), pre-war 2022 residents.",
+    ),
 }
 INFRA_COLUMNS = {
     "name": st.column_config.TextColumn("name", width=190),
@@ -188,18 +237,28 @@ def towns_table(towns: pd.DataFrame) -> pd.DataFrame:
     from gis.population import distance_range_text
 
     oblast = towns["iso"].map(oblast_names())
-    return pd.DataFrame({
-        "settlement": towns["name"], "people (2022)": towns["population"],
-        "% inside": (100 * towns["share_inside"]).round(0), "side": towns["side"].map(side_label),
-        "km from line": [distance_range_text(a, b) for a, b in zip(towns["km_min"], towns["km_max"])],
-        "oblast": oblast,
-    })
+    return pd.DataFrame(
+        {
+            "settlement": towns["name"],
+            "people (2022)": towns["population"],
+            "% inside": (100 * towns["share_inside"]).round(0),
+            "side": towns["side"].map(side_label),
+            "km from line": [distance_range_text(a, b) for a, b in zip(towns["km_min"], towns["km_max"], strict=True)],
+            "oblast": oblast,
+        }
+    )
 
 
 def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
     """Infrastructure inside a zone as readers see it."""
-    return pd.DataFrame({"name": infra["name"], "kind": infra["kind"], "side": infra["side"].map(side_label),
-                         "km from line": infra["km_to_line"]})
+    return pd.DataFrame(
+        {
+            "name": infra["name"],
+            "kind": infra["kind"],
+            "side": infra["side"].map(side_label),
+            "km from line": infra["km_to_line"],
+        }
+    )
 
 
 def fmt_people(n: float) -> str:
@@ -225,7 +284,9 @@ def _float_param(name: str, lo: float, hi: float, default: float, notices: list[
     except ValueError:
         v = math.nan
     if not math.isfinite(v) or not lo <= v <= hi:
-        notices.append(f"URL parameter {name}={raw[:30]!r} is not a number between {lo:g} and {hi:g}; using {default:g}.")
+        notices.append(
+            f"URL parameter {name}={raw[:30]!r} is not a number between {lo:g} and {hi:g}; using {default:g}."
+        )
         return default
     return v
 
@@ -261,8 +322,14 @@ def init_state_from_url(defaults: dict) -> list[str]:
     if proposal != "custom":
         p = zones.PROPOSALS[proposal]
         width, split = p.width_km, p.split * 100
-    st.session_state.update(width=float(round(width * 2) / 2), split=int(round(split / 5) * 5), date=date,
-                            proposal=proposal, _url_loaded=True, _url_notices=notices)
+    st.session_state.update(
+        width=float(round(width * 2) / 2),
+        split=int(round(split / 5) * 5),
+        date=date,
+        proposal=proposal,
+        _url_loaded=True,
+        _url_notices=notices,
+    )
     return notices
 
 
@@ -270,8 +337,12 @@ def write_state_to_url() -> None:
     """Mirror the zone widgets into the URL (shareable) and into the non-widget copy."""
     for k in ZONE_KEYS:
         st.session_state[f"_keep_{k}"] = st.session_state[k]
-    st.query_params.update(width=f"{st.session_state.width:g}", split=str(st.session_state.split),
-                           date=st.session_state.date, proposal=st.session_state.proposal)
+    st.query_params.update(
+        width=f"{st.session_state.width:g}",
+        split=str(st.session_state.split),
+        date=st.session_state.date,
+        proposal=st.session_state.proposal,
+    )
 
 
 def apply_proposal() -> None:
@@ -280,7 +351,7 @@ def apply_proposal() -> None:
     if key in zones.PROPOSALS:
         p = zones.PROPOSALS[key]
         st.session_state.width = float(min(max(p.width_km, WIDTH_MIN_KM), WIDTH_MAX_KM))
-        st.session_state.split = int(round(p.split * 100))
+        st.session_state.split = round(p.split * 100)
 
 
 def mark_custom() -> None:
@@ -294,19 +365,43 @@ def mark_custom() -> None:
 def zone_controls(container=st.sidebar) -> tuple[str, float, float, str]:
     """Preset, width, split and date widgets; returns (date, width_km, split, proposal)."""
     options = ["custom", *zones.PROPOSALS]
-    container.selectbox("Proposal preset", options, key="proposal", on_change=apply_proposal,
-                        format_func=lambda k: "Custom width and split" if k == "custom" else zones.PROPOSALS[k].label,
-                        help=zones.MODELLED_NOTE)
-    container.slider("Total zone width (km)", WIDTH_MIN_KM, WIDTH_MAX_KM, step=0.5, key="width", on_change=mark_custom,
-                     help="5–25 km is the range under negotiation (Russia's reported preference 5 km, Ukraine's 25 km).")
+    container.selectbox(
+        "Proposal preset",
+        options,
+        key="proposal",
+        on_change=apply_proposal,
+        format_func=lambda k: "Custom width and split" if k == "custom" else zones.PROPOSALS[k].label,
+        help=zones.MODELLED_NOTE,
+    )
+    container.slider(
+        "Total zone width (km)",
+        WIDTH_MIN_KM,
+        WIDTH_MAX_KM,
+        step=0.5,
+        key="width",
+        on_change=mark_custom,
+        help="5–25 km is the range under negotiation (Russia's reported preference 5 km, Ukraine's 25 km).",
+    )
     lo, hi = NEGOTIATED_RANGE_KM
     w = st.session_state.width
     container.caption(("Inside" if lo <= w <= hi else "Outside") + f" the {lo}–{hi} km range under negotiation.")
-    container.slider("Share of the width on the occupied side (%)", 0, 100, step=5, key="split", on_change=mark_custom,
-                     help="50 % = equal withdrawal. 100 % = the whole zone lies on the occupied side (only Russian forces pull back).")
+    container.slider(
+        "Share of the width on the occupied side (%)",
+        0,
+        100,
+        step=5,
+        key="split",
+        on_change=mark_custom,
+        help="50 % = equal withdrawal. 100 % = the whole zone lies on the occupied side (only Russian "
+        "forces pull back).",
+    )
     dates = layers.dates()
-    container.selectbox("Frontline date", dates[::-1], key="date",
-                        help=f"Monthly DeepStateMap snapshots; the shipped data ends on {layers.DATA_DATE}.")
+    container.selectbox(
+        "Frontline date",
+        dates[::-1],
+        key="date",
+        help=f"Monthly DeepStateMap snapshots; the shipped data ends on {layers.DATA_DATE}.",
+    )
     return st.session_state.date, float(st.session_state.width), st.session_state.split / 100, st.session_state.proposal
 
 
@@ -322,8 +417,11 @@ def parse_upload(data: bytes, kinds: tuple[str, ...]) -> dict:
     """
     try:
         up = read_geojson_bytes(data, kinds=kinds)
-        return {"wkbs": [shapely.to_wkb(g) for g in up.geometries], "metric": shapely.to_wkb(up.metric()),
-                "notices": up.notices}
+        return {
+            "wkbs": [shapely.to_wkb(g) for g in up.geometries],
+            "metric": shapely.to_wkb(up.metric()),
+            "notices": up.notices,
+        }
     except Exception as e:  # the error boundary of uploads: every failure becomes a message
         return {"error": error_text(e)}
 
@@ -422,8 +520,9 @@ def base_map_for(date: str, legend: tuple | None = None, fill_height: bool = Fal
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def zone_map_layer(date: str, width_km: float, split: float, label: str, with_towns: bool = True,
-                   colors: tuple[str, str] | None = None) -> mapview.MapLayer:
+def zone_map_layer(
+    date: str, width_km: float, split: float, label: str, with_towns: bool = True, colors: tuple[str, str] | None = None
+) -> mapview.MapLayer:
     """A standard zone (and the settlements inside) as a browser layer, rendered once per combination."""
     towns = get_analysis(date, width_km, split).towns if with_towns else None
     fg = maps.zone_layer(get_zone(date, width_km, split), towns, label, **({"colors": colors} if colors else {}))
@@ -431,10 +530,23 @@ def zone_map_layer(date: str, width_km: float, split: float, label: str, with_to
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def coverage_map_layer(date: str, width_km: float, split: float, sensor_key: str, range_km: float, crew: int,
-                       spacing_km: float, offset_km: float, sides: str, uav_orbits: int, user_posts: tuple = ()) -> mapview.MapLayer:
+def coverage_map_layer(
+    date: str,
+    width_km: float,
+    split: float,
+    sensor_key: str,
+    range_km: float,
+    crew: int,
+    spacing_km: float,
+    offset_km: float,
+    sides: str,
+    uav_orbits: int,
+    user_posts: tuple = (),
+) -> mapview.MapLayer:
     """``get_coverage`` (same arguments) as a browser layer, rendered once per combination."""
-    cov = get_coverage(date, width_km, split, sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits, user_posts)
+    cov = get_coverage(
+        date, width_km, split, sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits, user_posts
+    )
     return mapview.render_layer(maps.coverage_layer(cov))
 
 
@@ -443,11 +555,19 @@ def map_layer(fg) -> mapview.MapLayer:
     return mapview.render_layer(fg)
 
 
-def show_map(date: str, layers: list[mapview.MapLayer], key: str, legend: list | None = None, height: int = 620,
-             returned_objects: list[str] | None = None, fill_height: bool = False):
+def show_map(
+    date: str,
+    layers: list[mapview.MapLayer],
+    key: str,
+    legend: list | None = None,
+    height: int = 620,
+    returned_objects: list[str] | None = None,
+    fill_height: bool = False,
+):
     """The date's base map (rendered once) with ``layers`` on top; a rerun swaps only the layers
     (the map keeps the user's zoom). Returns the map events named in ``returned_objects``.
-    ``fill_height``: the map fills the screen below the page's top (gis.maps.FILL_FRAME_CSS) instead of ``height`` px."""
+    ``fill_height``: the map fills the screen below the page's top (gis.maps.FILL_FRAME_CSS) instead of
+    ``height`` px."""
     base = base_map_for(date, tuple(map(tuple, legend)) if legend else None, fill_height)
     return mapview.show(base, layers, key=key, height=height, returned_objects=returned_objects)
 
@@ -459,14 +579,26 @@ def error_box(e: Exception, prefix: str = "", suffix: str = " The rest of the pa
 
 def geojson_download(label: str, make_fc, file_name: str, key: str) -> None:
     """A GeoJSON download built only when clicked (``make_fc`` returns a FeatureCollection)."""
-    st.download_button(label, lambda: export.dumps(make_fc()).encode("utf-8"), file_name=file_name,
-                       mime="application/geo+json", key=key, on_click="ignore")
+    st.download_button(
+        label,
+        lambda: export.dumps(make_fc()).encode("utf-8"),
+        file_name=file_name,
+        mime="application/geo+json",
+        key=key,
+        on_click="ignore",
+    )
 
 
 def csv_download(label: str, make_df, file_name: str, key: str) -> None:
     """A CSV download built only when clicked (``make_df`` returns a DataFrame)."""
-    st.download_button(label, lambda: make_df().to_csv(index=False).encode("utf-8"), file_name=file_name,
-                       mime="text/csv", key=key, on_click="ignore")
+    st.download_button(
+        label,
+        lambda: make_df().to_csv(index=False).encode("utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+    )
 
 
 def brief_downloads(front, shown: list[tuple[str, zones.Zone, stats.ZoneAnalysis]], file_stem: str, key: str) -> None:
@@ -481,9 +613,22 @@ def brief_downloads(front, shown: list[tuple[str, zones.Zone, stats.ZoneAnalysis
         return brief.brief_pdf(front, items) if kind == "pdf" else brief.map_png(front, items)
 
     left, right, _ = st.columns(3)  # aligned with the pages' other download rows
-    left.download_button("⬇️ Download brief (PDF)", lambda: render("pdf"), file_name=f"{file_stem}_brief.pdf",
-                         mime="application/pdf", key=f"{key}_pdf", on_click="ignore",
-                         help="Two pages: the map with place names, the figures with their ranges, the towns and "
-                              "infrastructure inside, method and sources.")
-    right.download_button("⬇️ Map for slides (PNG)", lambda: render("png"), file_name=f"{file_stem}_map.png",
-                          mime="image/png", key=f"{key}_png", on_click="ignore", help="The map alone, 1920 × 1080 px.")
+    left.download_button(
+        "⬇️ Download brief (PDF)",
+        lambda: render("pdf"),
+        file_name=f"{file_stem}_brief.pdf",
+        mime="application/pdf",
+        key=f"{key}_pdf",
+        on_click="ignore",
+        help="Two pages: the map with place names, the figures with their ranges, the towns and "
+        "infrastructure inside, method and sources.",
+    )
+    right.download_button(
+        "⬇️ Map for slides (PNG)",
+        lambda: render("png"),
+        file_name=f"{file_stem}_map.png",
+        mime="image/png",
+        key=f"{key}_png",
+        on_click="ignore",
+        help="The map alone, 1920 × 1080 px.",
+    )

@@ -23,9 +23,9 @@ re-mounted only when the base map or ``key`` changes, as with ``st_folium``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-import threading
 from functools import lru_cache
 from textwrap import dedent
 
@@ -74,8 +74,11 @@ def render_base(m: folium.Map) -> RenderedMap:
     (s, w), (n, e) = m.get_bounds()
     bounds = {"_southWest": {"lat": s, "lng": w}, "_northEast": {"lat": n, "lng": e}}
     css, js = _asset_links(m)
-    controls = tuple((item.layer_name, item.get_name(), bool(item.overlay)) for item in m._children.values()
-                     if isinstance(item, Layer) and item.control)
+    controls = tuple(
+        (item.layer_name, item.get_name(), bool(item.overlay))
+        for item in m._children.values()
+        if isinstance(item, Layer) and item.control
+    )
     return RenderedMap(script, header, html, sf.get_full_id(m), css, js, bounds, m.options.get("zoom"), controls)
 
 
@@ -117,7 +120,7 @@ def render_layer(fg: folium.FeatureGroup) -> MapLayer:
     try:
         js = sf._get_feature_group_string(fg, host, idx=token)  # type: ignore[arg-type]
     finally:  # rendering also copied the layer's script into the host's figure: drop it (else it grows per layer)
-        for el, keep in zip(parts, before):
+        for el, keep in zip(parts, before, strict=True):
             for name in set(el._children) - keep:
                 del el._children[name]
     return MapLayer(fg.layer_name, f"feature_group_feature_group_{token}", js)
@@ -148,15 +151,32 @@ def _instance_key(script: str, key: str | None) -> str:
     return sf.generate_js_hash(script, key, False)
 
 
-def show(base: RenderedMap, layers: Iterable[MapLayer], key: str | None, height: int = 620,
-         returned_objects: list[str] | None = None):
+def show(
+    base: RenderedMap,
+    layers: Iterable[MapLayer],
+    key: str | None,
+    height: int = 620,
+    returned_objects: list[str] | None = None,
+):
     """Draw ``base`` with ``layers`` on top; returns the chosen map events (st_folium's return value)."""
     layers = list(layers)
     returned = returned_objects or []
-    defaults = {"last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
-                "last_object_clicked_tooltip": None, "last_object_clicked_popup": None, "all_drawings": None,
-                "last_active_drawing": None, "bounds": base.bounds, "zoom": base.zoom, "last_circle_radius": None,
-                "last_circle_polygon": None, "selected_layers": None, "selected_tags": None, "last_geocoder_result": None}
+    defaults = {
+        "last_clicked": None,
+        "last_object_clicked": None,
+        "last_object_clicked_count": None,
+        "last_object_clicked_tooltip": None,
+        "last_object_clicked_popup": None,
+        "all_drawings": None,
+        "last_active_drawing": None,
+        "bounds": base.bounds,
+        "zoom": base.zoom,
+        "last_circle_radius": None,
+        "last_circle_polygon": None,
+        "selected_layers": None,
+        "selected_tags": None,
+        "last_geocoder_result": None,
+    }
     hash_key = _instance_key(base.script, key)
 
     def on_change() -> None:  # as st_folium: the latest map events under the caller's key
@@ -165,8 +185,23 @@ def show(base: RenderedMap, layers: Iterable[MapLayer], key: str | None, height:
 
     controls = base.controls + tuple((layer.name, layer.var, True) for layer in layers)
     return sf._component_func(
-        script=base.script, header=base.header, html=base.html, id=base.map_id, key=hash_key, height=height,
-        width=None, returned_objects=returned, default={k: v for k, v in defaults.items() if k in returned},
-        zoom=None, center=None, feature_group="".join(layer.js for layer in layers), return_on_hover=False,
-        layer_control=layer_control_js(controls), pixelated=False, css_links=list(base.css_links),
-        js_links=list(base.js_links), on_change=on_change, wrap_longitude=False)
+        script=base.script,
+        header=base.header,
+        html=base.html,
+        id=base.map_id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=returned,
+        default={k: v for k, v in defaults.items() if k in returned},
+        zoom=None,
+        center=None,
+        feature_group="".join(layer.js for layer in layers),
+        return_on_hover=False,
+        layer_control=layer_control_js(controls),
+        pixelated=False,
+        css_links=list(base.css_links),
+        js_links=list(base.js_links),
+        on_change=on_change,
+        wrap_longitude=False,
+    )

@@ -38,12 +38,20 @@ ACCEPTED = {
 
 # Hostile files, generated at test time by hostile.py (small but expensive, crashing or misleading):
 # name -> (families the upload takes, bytes maker, expected message). The limits are in gis/uploads.py.
-import hostile as h  # noqa: E402
+import hostile as h
 
 POINT = ("Point",)
 HOSTILE_ERRORS = {
-    "self_crossing_polygon_1000": (ZONE, lambda: h.self_crossing_polygon(1_000), "cross or overlap each other at more than 5,000"),
-    "self_crossing_line_1000": (LINE, lambda: h.random_line_in_box(1_000), "crosses or overlaps itself at more than 5,000"),
+    "self_crossing_polygon_1000": (
+        ZONE,
+        lambda: h.self_crossing_polygon(1_000),
+        "cross or overlap each other at more than 5,000",
+    ),
+    "self_crossing_line_1000": (
+        LINE,
+        lambda: h.random_line_in_box(1_000),
+        "crosses or overlaps itself at more than 5,000",
+    ),
     "line_1500_points_x18": (LINE, lambda: h.repeated_line(1_500, 18), "crosses or overlaps itself"),
     "overlapping_squares_60000": (ZONE, lambda: h.overlapping_squares(60_000), "separate polygons; the limit is 5,000"),
     "comb_40000_vertices": (ZONE, lambda: h.comb(40_000), "vertices; the limit is 30,000"),

@@ -51,14 +51,16 @@ def _random_points(n: int, box: tuple[float, float, float, float], seed: int = 1
 def self_crossing_polygon(n: int) -> bytes:
     """One ring through ``n`` random vertices in the inner box: ~n^2/10 self-crossings."""
     pts = _random_points(n, _inner_box())
-    return _fc({"type": "Polygon", "coordinates": [pts + [pts[0]]]})
+    return _fc({"type": "Polygon", "coordinates": [[*pts, pts[0]]]})
 
 
 def random_line(n: int) -> bytes:
     """A line through ``n`` random points across Ukraine's box: every segment crosses many others."""
     x0, y0, x1, y1 = ukraine_bounds()
     pad_x, pad_y = (x1 - x0) / 4, (y1 - y0) / 4
-    return _fc({"type": "LineString", "coordinates": _random_points(n, (x0 + pad_x, y0 + pad_y, x1 - pad_x, y1 - pad_y))})
+    return _fc(
+        {"type": "LineString", "coordinates": _random_points(n, (x0 + pad_x, y0 + pad_y, x1 - pad_x, y1 - pad_y))}
+    )
 
 
 def random_line_in_box(n: int) -> bytes:
@@ -82,8 +84,10 @@ def zigzag_line(n: int) -> bytes:
 
 def overlapping_squares(n: int, side_deg: float = 0.05) -> bytes:
     """A MultiPolygon of ``n`` random squares in the inner box, heavily overlapping."""
-    polys = [[[[x, y], [x + side_deg, y], [x + side_deg, y + side_deg], [x, y + side_deg], [x, y]]]
-             for x, y in _random_points(n, _inner_box())]
+    polys = [
+        [[[x, y], [x + side_deg, y], [x + side_deg, y + side_deg], [x, y + side_deg], [x, y]]]
+        for x, y in _random_points(n, _inner_box())
+    ]
     return _fc({"type": "MultiPolygon", "coordinates": polys})
 
 
@@ -93,8 +97,19 @@ def disjoint_squares(n: int) -> bytes:
     k = int(np.ceil(np.sqrt(n)))
     step = min(x1 - x0, y1 - y0) / k
     s = step / 3
-    polys = [[[[x0 + i * step, y0 + j * step], [x0 + i * step + s, y0 + j * step], [x0 + i * step + s, y0 + j * step + s],
-               [x0 + i * step, y0 + j * step + s], [x0 + i * step, y0 + j * step]]] for i in range(k) for j in range(k)][:n]
+    polys = [
+        [
+            [
+                [x0 + i * step, y0 + j * step],
+                [x0 + i * step + s, y0 + j * step],
+                [x0 + i * step + s, y0 + j * step + s],
+                [x0 + i * step, y0 + j * step + s],
+                [x0 + i * step, y0 + j * step],
+            ]
+        ]
+        for i in range(k)
+        for j in range(k)
+    ][:n]
     return _fc({"type": "MultiPolygon", "coordinates": polys})
 
 
@@ -107,7 +122,7 @@ def comb(n: int, rotated: bool = False) -> bytes:
     for t in range(teeth):
         a, b = xs[2 * t], xs[2 * t + 1]
         top += [[a, y1], [b, y1], [b, y0 + 0.1 * (y1 - y0)], [xs[2 * t + 2], y0 + 0.1 * (y1 - y0)]]
-    ring = [[x0, y0]] + top + [[x1, y0], [x0, y0]]
+    ring = [[x0, y0], *top, [x1, y0], [x0, y0]]
     arr = np.array(ring)
     if rotated:  # shear: every tooth's bounding box overlaps its neighbours'
         arr[:, 0] += (arr[:, 1] - y0) * (x1 - x0) / (y1 - y0)
@@ -120,8 +135,17 @@ def polygon_with_holes(n: int) -> bytes:
     k = int(np.ceil(np.sqrt(n)))
     step = min(x1 - x0, y1 - y0) / (k + 1)
     s = step / 3
-    holes = [[[x0 + i * step, y0 + j * step], [x0 + i * step, y0 + j * step + s], [x0 + i * step + s, y0 + j * step + s],
-              [x0 + i * step + s, y0 + j * step], [x0 + i * step, y0 + j * step]] for i in range(1, k + 1) for j in range(1, k + 1)][:n]
+    holes = [
+        [
+            [x0 + i * step, y0 + j * step],
+            [x0 + i * step, y0 + j * step + s],
+            [x0 + i * step + s, y0 + j * step + s],
+            [x0 + i * step + s, y0 + j * step],
+            [x0 + i * step, y0 + j * step],
+        ]
+        for i in range(1, k + 1)
+        for j in range(1, k + 1)
+    ][:n]
     shell = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
     return _fc({"type": "Polygon", "coordinates": [shell, *holes]})
 
@@ -143,9 +167,9 @@ def repeated_line(n: int, times: int) -> bytes:
 
 def real_occupied_zone() -> bytes:
     """The shipped occupied territory of the latest date as a zone (an honest ~10,000-vertex polygon)."""
-    from gis import layers
-
     import shapely
+
+    from gis import layers
 
     return _fc(json.loads(shapely.to_geojson(layers.occupied(layers.DATA_DATE).geometry.values[0])))
 
@@ -166,8 +190,12 @@ def line_mostly_outside() -> bytes:
     """A MultiLineString: a 70 m piece in the inner box and a ~3,400 km piece across South America."""
     x0, y0, _, _ = _inner_box()
     start = [x0 + 0.3, y0 + 0.3]
-    return _fc({"type": "MultiLineString", "coordinates": [[start, [start[0] + 0.00095, start[1]]],
-                                                           [[-70.0, -5.0], [-45.0, -20.0]]]})
+    return _fc(
+        {
+            "type": "MultiLineString",
+            "coordinates": [[start, [start[0] + 0.00095, start[1]]], [[-70.0, -5.0], [-45.0, -20.0]]],
+        }
+    )
 
 
 def whole_world() -> bytes:
@@ -191,7 +219,9 @@ def crs_properties(value) -> bytes:
     return _fc(g, crs={"type": "name", "properties": value})
 
 
-LOCAL_CS = 'LOCAL_CS["Site grid",LOCAL_DATUM["Arbitrary",0],UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+LOCAL_CS = (
+    'LOCAL_CS["Site grid",LOCAL_DATUM["Arbitrary",0],UNIT["metre",1],AXIS["Easting",EAST],AXIS["Northing",NORTH]]'
+)
 
 
 def engineering_crs() -> bytes:
