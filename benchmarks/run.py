@@ -97,10 +97,10 @@ def bench_payload(front, index) -> dict:
 
     maps.use_local_leaflet()
     worst_err, sizes = 0.0, []
-    base_bytes = len(mapview.render_base(maps.base_map(DATE)).script)
+    base_bytes = len(mapview.render_base(maps.base_map(front)).script)
     for w in (1.0, 5.0, 15.0, 25.0, 50.0):
         z = zones.make_zone(front, w, 0.5)
-        towns = stats.towns_inside(front, z)
+        towns = stats.towns_inside(front, z, index)
         sizes.append(len(mapview.render_layer(maps.zone_layer(z, towns)).js))
         shown = [crs.to_metric(maps._ll(g, maps.zone_simplify_m(d), keep_topology=False)) for _, d, g, _ in z.parts()]
         err = abs(float(np.sum(crs.area_km2(shown))) - z.area_km2) / z.area_km2

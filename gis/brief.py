@@ -20,7 +20,7 @@ import textwrap
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -36,22 +36,20 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Annotation
 
-from gis import GisError, crs, layers, stats, zones
+from gis import GisError, crs, layers, present, stats, zones
 from gis.frontline import Front
-from gis.maps import COLORS
-from gis.population import PopulationIndex, distance_range_text
-from gis.stats import ZoneAnalysis, people_text
-from gis.zones import SIDE_LABELS, Zone
+from gis.population import PopulationIndex
+from gis.present import COLORS, PRE_WAR_NOTE, distance_range_text, side_label
+from gis.stats import ZoneAnalysis
+from gis.zones import Zone
 
-# Zone fills (occupied side, Ukrainian-controlled side): zone A as on the web map, zone B lighter (Compare page).
-ZONE_COLORS = ((COLORS["zone_occupied"], COLORS["zone_controlled"]), ("#fdb863", "#92c5de"))
+ZONE_COLORS = (present.ZONE_COLORS["A"], present.ZONE_COLORS["B"])  # the brief's first and second zone
 AIRPORT_COLOR = "#252525"
 PAGE_IN = (11.69, 8.27)  # A4 landscape (inches)
 SLIDE_IN = (12.8, 7.2)  # 16:9; at SLIDE_DPI a 1920 x 1080 PNG
 SLIDE_DPI = 150
 MAIN_CITY_MIN_PEOPLE = 50_000  # labelled cities: oblast centres and towns of 50,000+ (2022)
 TOWNS_INSIDE_LABELLED = 8  # plus the towns with most people inside the zone
-PEOPLE_NOTE = "pre-war residents (2022 statistics), not people there today"
 METHOD_TEXT = (
     "The zone is the frontline buffered by each side's pull-back depth in a metric projection centred on the front and "
     "clipped to that side's territory (an uploaded zone is split the same way); areas are measured in an equal-area "
@@ -73,19 +71,11 @@ class BriefZone:
     analysis: ZoneAnalysis
 
 
-def brief_zone(
-    front: Front, width_km: float, split: float = 0.5, label: str | None = None, index: PopulationIndex | None = None
-) -> BriefZone:
-    """A width (km) / split (share on the occupied side) zone with its analysis, ready for a brief."""
-    zone = zones.make_zone(front, width_km, split)
-    analysis = stats.analyse(front, zone, index or stats.population_index(front.date))
-    return BriefZone(label or f"Zone {zone.width_km:g} km", zone, analysis)
-
-
-def proposal_zone(front: Front, key: str, index: PopulationIndex | None = None) -> BriefZone:
-    """A named proposal (``zones.PROPOSALS`` key) with its analysis."""
+def proposal_zone(front: Front, key: str, index: PopulationIndex) -> BriefZone:
+    """A named proposal (``zones.PROPOSALS`` key) with its analysis (``index``: ``stats.population_index(front)``)."""
     p = zones.get_proposal(key)
-    return brief_zone(front, p.width_km, p.split, p.label, index)
+    zone = zones.make_zone(front, p.width_km, p.split)
+    return BriefZone(p.label, zone, stats.analyse(front, zone, index))
 
 
 def brief_pdf(front: Front, items: Sequence[BriefZone], title: str | None = None) -> bytes:
@@ -152,7 +142,7 @@ def _title(items: list[BriefZone]) -> str:
 
 def _zone_phrase(zone: Zone) -> str:
     """'25 km wide, 50 % on the occupied side (12.5 km + 12.5 km pull-back)' or 'an uploaded zone'."""
-    if stats.is_custom(zone):
+    if zone.custom:
         return "drawn by the reader (an uploaded polygon, split by side)"
     return (
         f"{zone.width_km:g} km wide, {zone.split:.0%} on the occupied side "
@@ -162,14 +152,9 @@ def _zone_phrase(zone: Zone) -> str:
 
 def _subtitle(front: Front, items: list[BriefZone]) -> str:
     zs = "; ".join(f"{L}{_zone_phrase(i.zone)}" for L, i in zip(_letters(items), items, strict=True))
-    line = f"a custom frontline ({front.source})" if custom_line(front) else "the frontline"
+    line = f"a custom frontline ({front.source})" if front.custom else "the frontline"
     what = "a demilitarised zone" if len(items) == 1 else "two demilitarised zones compared,"
     return f"If the war were frozen along {line} of {front.date}: {what} {zs}."
-
-
-def custom_line(front: Front) -> bool:
-    """True for a user's frontline (``frontline.custom_front``), whose source is its label."""
-    return front.source != layers.occupied(front.date)["source"].iloc[0]
 
 
 def _credit(front: Front) -> str:
@@ -191,39 +176,10 @@ def _infra_sources() -> str:
     return "Infrastructure: " + "; ".join(sorted(parts, reverse=True))
 
 
-def _km2(a: float) -> str:
-    return f"{a:,.0f} km²"
-
-
 def figure_rows(front: Front, items: list[BriefZone]) -> list[tuple[str, list[str], bool]]:
-    """The headline figures: (label, one value per zone, bold?)."""
-    zs, pops = [i.zone for i in items], [i.analysis.population for i in items]
-    custom = [stats.is_custom(z) for z in zs]
-    infra = [i.analysis.infrastructure for i in items]
-    npp = [f[f.kind == "nuclear power plant"] for f in infra]
-    return [
-        ("Total width", ["uploaded" if c else f"{z.width_km:g} km" for z, c in zip(zs, custom, strict=True)], True),
-        (
-            "Russian forces pull back",
-            ["–" if c else f"{z.ru_depth_km:g} km" for z, c in zip(zs, custom, strict=True)],
-            False,
-        ),
-        (
-            "Ukrainian forces pull back",
-            ["–" if c else f"{z.ua_depth_km:g} km" for z, c in zip(zs, custom, strict=True)],
-            False,
-        ),
-        ("Zone area", [_km2(z.area_km2) for z in zs], True),
-        ("   occupied side", [_km2(z.area_km2_occupied) for z in zs], False),
-        ("   Ukrainian-controlled side", [_km2(z.area_km2_controlled) for z in zs], False),
-        ("People inside (estimate)", [people_text(p.estimate) for p in pops], True),
-        ("   range", [f"{round(p.low, -2):,.0f} – {round(p.high, -2):,.0f}" for p in pops], False),
-        ("   occupied side", [people_text(p.occupied) for p in pops], False),
-        ("   Ukrainian-controlled side", [people_text(p.ukraine_controlled) for p in pops], False),
-        ("Settlements inside", [f"{len(i.analysis.towns):,}" for i in items], False),
-        ("Nuclear plants inside", [", ".join(n["name"]) or "none" for n in npp], True),
-        ("Airports, air bases inside", [f"{len(f) - len(n)}" for f, n in zip(infra, npp, strict=True)], False),
-    ]
+    """The headline figures (``present.BRIEF_ROWS``): (label, one value per zone, bold?)."""
+    figures = [present.zone_figures(front, i.zone, i.analysis, i.label) for i in items]
+    return present.table(figures, present.BRIEF_ROWS)
 
 
 # ------------------------------------------------------------------------- map layers (cached)
@@ -239,10 +195,9 @@ def _basemap() -> tuple[np.ndarray, np.ndarray, list[str]]:
     return geoms, outline, names
 
 
-@lru_cache(maxsize=16)
-def _occupied(date: str):
+def _occupied(front: Front):
     """The date's occupied territory (METRIC_CRS), simplified 150 m for drawing."""
-    return shapely.simplify(layers.front(date).sides.occupied, 150.0, preserve_topology=True)
+    return shapely.simplify(front.sides.occupied, 150.0, preserve_topology=True)
 
 
 @lru_cache(maxsize=1)
@@ -296,7 +251,7 @@ def draw_map(ax, front: Front, items: Sequence[BriefZone]) -> list:
     ax.set_aspect("equal")  # the limits already match the axes' shape: the map fills it
     obl, outline, _ = _basemap()
     gpd.GeoSeries(outline).plot(ax=ax, color=COLORS["ukraine"], edgecolor="none", zorder=0)
-    gpd.GeoSeries([_occupied(front.date)]).plot(ax=ax, color=COLORS["occupied"], alpha=0.22, edgecolor="none", zorder=1)
+    gpd.GeoSeries([_occupied(front)]).plot(ax=ax, color=COLORS["occupied"], alpha=0.22, edgecolor="none", zorder=1)
     drawn = []
     for k in sorted(range(len(items)), key=lambda k: -items[k].zone.area_km2):  # the larger zone underneath
         for geom, color in zip((items[k].zone.occupied, items[k].zone.controlled), ZONE_COLORS[k], strict=True):
@@ -317,7 +272,7 @@ def draw_map(ax, front: Front, items: Sequence[BriefZone]) -> list:
 
 def _legend_handles(front: Front, items: list[BriefZone], wrap: int = 34) -> list:
     """Legend entries for the map (labels wrapped to ``wrap`` characters)."""
-    line = f"Custom frontline ({front.source})" if custom_line(front) else f"Frontline, {front.date}"
+    line = f"Custom frontline ({front.source})" if front.custom else f"Frontline, {front.date}"
     h = [
         Line2D([], [], color=COLORS["frontline"], lw=1.6, label=textwrap.fill(line, wrap)),
         Patch(facecolor=COLORS["occupied"], alpha=0.3, label="Occupied territory (DeepStateMap)"),
@@ -329,7 +284,7 @@ def _legend_handles(front: Front, items: list[BriefZone], wrap: int = 34) -> lis
         ):
             if not geom.is_empty:
                 h.append(
-                    Patch(facecolor=color, alpha=0.75, label=textwrap.fill(f"{name}, {SIDE_LABELS[side]} side", wrap))
+                    Patch(facecolor=color, alpha=0.75, label=textwrap.fill(f"{name}, {side_label(side)} side", wrap))
                 )
     h += [
         Line2D([], [], color=COLORS["oblast"], lw=0.8, label="Oblast boundary"),
@@ -472,7 +427,7 @@ def _candidates(items: list[BriefZone], view: tuple[float, float, float, float])
     ix, iy = crs.metric_xy(infra["lon"].to_numpy(), infra["lat"].to_numpy())
     plants, airports = [], []
     for r, x, y in zip(infra.itertuples(), ix, iy, strict=True):
-        if r.kind == "nuclear power plant":
+        if r.kind == present.NUCLEAR:
             plants.append(_Label(x, y, r.name, "o", 8, COLORS["npp"], "black", 7.5, "bold", COLORS["npp"]))
         else:
             airports.append(_Label(x, y, r.name, "^", 6.5, AIRPORT_COLOR, "white", 6.8, "normal", "#222222", "italic"))
@@ -587,7 +542,7 @@ def _fits(b: np.ndarray, frame: np.ndarray, placed: np.ndarray) -> bool:
 # ------------------------------------------------------------------------- pages
 
 
-@cache
+@lru_cache(maxsize=4096)  # characters x weights x styles met in labels; bounded as every cache
 def _advance_pt(ch: str, weight: str, style: str) -> float:
     """Advance width of one character at a size of 1 pt (DejaVu Sans, matplotlib's default font, unhinted)."""
     font = get_font(findfont(FontProperties(family="DejaVu Sans", weight=weight, style=style)))
@@ -702,15 +657,15 @@ def _page_one(front: Front, items: list[BriefZone], title: str | None) -> Figure
         fig,
         x,
         y,
-        f"People: {PEOPLE_NOTE}; the range spans the two estimation methods.",
+        f"People: {PRE_WAR_NOTE}; the range spans the two estimation methods.",
         panel_in,
         7.5,
         style="italic",
         color="#333333",
     )
     facts = f"Frontline length on {front.date}: {crs.length_km(front.frontline):,.0f} km."
-    if not custom_line(front):
-        occ = stats.occupied_summary(front.date)
+    if not front.custom:
+        occ = stats.occupied_summary(front)
         facts += f" Occupied: {occ['occupied_km2']:,.0f} km² ({occ['occupied_pct']:.1f} % of Ukraine)."
     y = _wrap(fig, x, y, facts, panel_in, 7.5, color="#333333")
     fig.legend(
@@ -739,7 +694,6 @@ TOWN_COLS = (
     ["left", "left", "right", "right", "right", "left", "left"],
 )
 INFRA_COLS = (["name", "kind", "side", "km"], [1.4, 0.82, 1.2, 0.32], ["left", "left", "left", "right"])
-INFRA_KINDS = {"nuclear power plant": "nuclear plant"}
 MAX_INFRA_ROWS = 12
 
 
@@ -754,7 +708,7 @@ def town_rows(towns: pd.DataFrame, n: int) -> list[list[str]]:
             "–" if r.population != r.population else f"{r.population:,.0f}",
             f"{r.share_inside:.0%}",
             f"{r.people_inside:,.0f}",
-            SIDE_LABELS[r.side],
+            side_label(r.side),
             distance_range_text(r.km_min, r.km_max),
         ]
         for r in top.itertuples()
@@ -764,7 +718,7 @@ def town_rows(towns: pd.DataFrame, n: int) -> list[list[str]]:
 def infra_rows(infra: pd.DataFrame, n: int = MAX_INFRA_ROWS) -> list[list[str]]:
     """Infrastructure inside a zone as table cells (plants first, then by distance to the line, km)."""
     return [
-        [r.name, INFRA_KINDS.get(r.kind, r.kind), SIDE_LABELS[r.side], f"{r.km_to_line:g}"]
+        [r.name, present.INFRA_KIND_LABELS.get(r.kind, r.kind), side_label(r.side), f"{r.km_to_line:g}"]
         for r in infra.head(n).itertuples()
     ]
 
@@ -772,37 +726,39 @@ def infra_rows(infra: pd.DataFrame, n: int = MAX_INFRA_ROWS) -> list[list[str]]:
 def _page_two(front: Front, items: list[BriefZone]) -> Figure:
     """The towns and infrastructure inside, the method and the sources."""
     fig = _figure(PAGE_IN)
-    fig.text(
-        0.03,
-        0.967,
-        "Towns and infrastructure inside the zone" + ("s" if len(items) > 1 else ""),
-        size=14,
-        weight="bold",
-        va="top",
-    )
-    _wrap(
-        fig,
-        0.03,
-        0.93,
-        f"Frontline of {front.date}. People: {PEOPLE_NOTE}. Towns with most people inside first; "
+    title = "Towns and infrastructure inside the zone" + ("s" if len(items) > 1 else "")
+    fig.text(0.03, 0.967, title, size=14, weight="bold", va="top")
+    intro = (
+        f"Frontline of {front.date}. People: {PRE_WAR_NOTE}. Towns with most people inside first; "
         "'% inside' is the share of the town's extent (and people) inside the zone; km from line: its nearest and "
-        "farthest part.",
-        0.94 * PAGE_IN[0],
-        8,
-        color="#333333",
+        "farthest part."
     )
+    _wrap(fig, 0.03, 0.93, intro, 0.94 * PAGE_IN[0], 8, color="#333333")
+    _towns_panel(fig, items)
+    x = 0.655
+    panel_in = (0.975 - x) * PAGE_IN[0]
+    y = _infrastructure_panel(fig, items, x, panel_in)
+    _method_and_sources(fig, front, items, x, y, panel_in)
+    _footer(fig, front, 2)
+    return fig
+
+
+def _towns_panel(fig: Figure, items: list[BriefZone]) -> None:
+    """Page two's left column: the towns with most people inside each zone."""
     n_towns = 30 if len(items) == 1 else 15
     y = 0.87
     for letter, item in zip(_letters(items), items, strict=True):
         towns = item.analysis.towns
         more = f", the {n_towns} with most people inside" if len(towns) > n_towns else ""
-        y = _wrap(
-            fig, 0.03, y, f"{letter}{item.label}: {len(towns):,} settlements inside{more}", 6.9, 9.5, weight="bold"
-        )
+        heading = f"{letter}{item.label}: {len(towns):,} settlements inside{more}"
+        y = _wrap(fig, 0.03, y, heading, 6.9, 9.5, weight="bold")
         rows = town_rows(towns, n_towns) or [["none"] + [""] * 6]
         y = _table(fig, 0.03, y + 0.004, TOWN_COLS[0], rows, TOWN_COLS[1], TOWN_COLS[2]) - 0.015
-    x, y = 0.655, 0.87
-    panel_in = (0.975 - x) * PAGE_IN[0]
+
+
+def _infrastructure_panel(fig: Figure, items: list[BriefZone], x: float, panel_in: float) -> float:
+    """Page two's right column, top: the infrastructure inside each zone; returns the y below it."""
+    y = 0.87
     for letter, item in zip(_letters(items), items, strict=True):
         infra = item.analysis.infrastructure
         y = _wrap(fig, x, y, f"{letter}Infrastructure inside: {len(infra)}", panel_in, 9.5, weight="bold")
@@ -813,18 +769,12 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
         else:
             y = _wrap(fig, x, y, "No listed nuclear plant, airport or air base.", panel_in, 7.5)
         y -= 0.008
-    y = (
-        _wrap(
-            fig,
-            x,
-            y,
-            "km: distance from the line. Listed: nuclear power plants, airports and air bases.",
-            panel_in,
-            7,
-            color="#555555",
-        )
-        - 0.01
-    )
+    note = "km: distance from the line. Listed: nuclear power plants, airports and air bases."
+    return _wrap(fig, x, y, note, panel_in, 7, color="#555555") - 0.01
+
+
+def _method_and_sources(fig: Figure, front: Front, items: list[BriefZone], x: float, y: float, panel_in: float) -> None:
+    """Page two's right column, below the infrastructure: the method, the presets shown, the sources."""
     y = _wrap(fig, x, y, "Method", panel_in, 9.5, weight="bold")
     y = _wrap(fig, x, y, METHOD_TEXT, panel_in, 7.5)
     presets = [p for p in zones.PROPOSALS.values() if p.label in {i.label for i in items}]
@@ -832,14 +782,8 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
         text = " ".join(f"{p.label}: {p.source}" for p in presets)
         y = _wrap(fig, x, y, f"{text} {zones.MODELLED_NOTE}", panel_in, 7.5, color="#333333")
     y = _wrap(fig, x, y, "Sources", panel_in, 9.5, weight="bold")
-    _wrap(
-        fig,
-        x,
-        y,
+    sources = (
         f"Frontline and occupied territory: DeepStateMap.live, snapshot of {front.date}. "
-        f"{layers.ATTRIBUTION}. {_infra_sources()}.",
-        panel_in,
-        7.5,
+        f"{layers.ATTRIBUTION}. {_infra_sources()}."
     )
-    _footer(fig, front, 2)
-    return fig
+    _wrap(fig, x, y, sources, panel_in, 7.5)

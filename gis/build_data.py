@@ -23,7 +23,7 @@ import shapely
 
 from gis import crs, population
 from gis.frontline import audit_line, clean_polygonal, derive_sides, line_fill, make_front
-from gis.layers import GEODATA_DIR
+from gis.layers import DAILY_FROM, GEODATA_DIR, HISTORY_WIDTHS_KM
 
 RAW_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 # Oblast outlines are simplified (topology-preserving, shared edges kept) to this (m).
@@ -33,8 +33,6 @@ OBLAST_SIMPLIFY_M = 50.0
 WATER_PACKAGES = ("@geo-maps/earth-lakes-10m@0.6.0", "@geo-maps/earth-rivers-10m@0.6.0")
 WATER_CACHE = Path.home() / ".cache" / "frontline-freeze" / "geo-maps"
 WATER_MIN_KM2 = 0.1  # smaller ponds never decide a gap
-# The raw 2022-2025 API snapshots are used before this date, the daily files after.
-DAILY_FROM = "2024-07-01"
 
 _OCCUPIED_NAME = re.compile(r"occupied|окупован|ордло|cadr|зайняті ворогом|^крим$", re.I)
 _NOT_OCCUPIED = re.compile(r"liberated|звільнен|unknown|під питанням", re.I)
@@ -175,9 +173,6 @@ def build_frontlines(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry) ->
         fronts.append(crs.to_wgs84(sides.frontline))
         print(f"  {date}: frontline {a.length_km} km (before {before.length_km} km)")
     return gpd.GeoDataFrame(rows, geometry=fronts, crs="EPSG:4326")
-
-
-HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)
 
 
 def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units: pd.DataFrame) -> pd.DataFrame:

@@ -15,9 +15,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 
-from gis import GisError, crs, export, layers, monitoring, stats, zones
-from gis.frontline import custom_front
+from gis import GisError, crs, export, layers, monitoring, present, stats, zones
+from gis.frontline import Front, custom_front
 from gis.uploads import Upload, read_geojson_file
+from gis.zones import Zone
 
 BASE_LAYERS = (
     "frontline",
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
         raise GisError(f"{self.prog}: {message}")
 
 
-def _add_zone_args(p: argparse.ArgumentParser, width_required: bool = False) -> None:
+def _add_zone_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--width-km", type=float, required=False, help="total zone width W in km (0.5-150)")
     p.add_argument("--split", type=float, default=None, help="share of W on the occupied side, 0-1 (default 0.5)")
     p.add_argument("--date", default=None, help="snapshot date YYYY-MM-DD (default: latest)")
@@ -111,17 +112,16 @@ def _read_upload(path: Path, kinds: tuple[str, ...]) -> Upload:
     return up
 
 
-def resolve_zone(args) -> tuple:
-    """(front, zone, proposal key, population index or None) from the common zone arguments."""
+def resolve_zone(args) -> tuple[Front, Zone, str | None]:
+    """(front, zone, proposal key) from the common zone arguments: the date's line or ``--frontline``'s,
+    a width/split or preset zone along it or ``--zone``'s polygon."""
     front = layers.front(layers.check_date(args.date))
-    index = None
     if args.frontline is not None:
         up = _read_upload(args.frontline, ("LineString",))
         front = custom_front(front, up.metric(), label=args.frontline.name)
-        index = stats.population_index_for(front)
     if args.zone is not None:
         up = _read_upload(args.zone, ("Polygon",))
-        return front, zones.custom_zone(front, up.metric()), None, index
+        return front, zones.custom_zone(front, up.metric(), name=args.zone.name), None
     width, split = args.width_km, args.split
     if args.proposal is not None:
         prop = zones.get_proposal(args.proposal)
@@ -129,7 +129,7 @@ def resolve_zone(args) -> tuple:
         split = prop.split if split is None else split
     if width is None:
         raise GisError("Give --width-km W (km) or --proposal NAME.")
-    return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal, index
+    return front, zones.make_zone(front, width, 0.5 if split is None else split), args.proposal
 
 
 def json_safe(obj):
@@ -155,12 +155,14 @@ def _one_line(e: object, limit: int = 600) -> str:
 
 
 def cmd_stats(args) -> None:
-    front, zone, proposal, index = resolve_zone(args)
-    _print(stats.zone_report(front, zone, proposal, max_towns=args.max_towns, index=index))
+    front, zone, proposal = resolve_zone(args)
+    analysis = stats.analyse(front, zone, stats.population_index(front))
+    figures = present.zone_figures(front, zone, analysis, present.zone_label(zone, front, proposal))
+    _print(present.report(figures, proposal, max_towns=args.max_towns))
 
 
 def cmd_zones(args) -> None:
-    _, zone, proposal, _ = resolve_zone(args)
+    _, zone, proposal = resolve_zone(args)
     fc = export.feature_collection(export.zone_features(zone, proposal), attribution=layers.ATTRIBUTION)
     export.write_geojson(fc, args.out)
     _print({"out": str(args.out), "features": len(fc["features"]), "zone_km2": round(zone.area_km2, 1)})
@@ -202,7 +204,7 @@ def cmd_add_snapshot(args) -> None:
 
 
 def cmd_coverage(args) -> None:
-    front, zone, _proposal, _ = resolve_zone(args)
+    front, zone, _ = resolve_zone(args)
     sensor = monitoring.get_sensor(args.sensor, args.range_km, args.crew)
     if args.posts is not None:
         posts = monitoring.user_posts_m(_read_upload(args.posts, ("Point",)).geometries)
@@ -239,7 +241,7 @@ def cmd_coverage(args) -> None:
 def cmd_population_curve(args) -> None:
     _, split = zones.check_width_split(1.0, args.split)
     date = layers.check_date(args.date)
-    curve = stats.population_index(date).curve(split).round(0)
+    curve = stats.population_index(layers.front(date)).curve(split).round(0)
     if args.format == "csv":
         sys.stdout.write(curve.to_csv(index=False))
     else:
@@ -259,18 +261,11 @@ def _brief_items(args) -> tuple:
             )
         keys = [zones.get_proposal(key).key for key in args.compare]  # unknown names fail before any work
         front = layers.front(layers.check_date(args.date))
-        return front, [brief.proposal_zone(front, key) for key in keys]
-    front, zone, proposal, index = resolve_zone(args)
-    prop = zones.PROPOSALS.get(proposal)
-    if args.zone is not None:
-        label = f"Zone from {args.zone.name}"
-    elif prop is not None and (prop.width_km, prop.split) == (zone.width_km, zone.split) and args.frontline is None:
-        label = prop.label
-    else:
-        label = f"Zone {zone.width_km:g} km" + (f" along {args.frontline.name}" if args.frontline is not None else "")
-    return front, [
-        brief.BriefZone(label, zone, stats.analyse(front, zone, index or stats.population_index(front.date)))
-    ]
+        index = stats.population_index(front)
+        return front, [brief.proposal_zone(front, key, index) for key in keys]
+    front, zone, proposal = resolve_zone(args)
+    analysis = stats.analyse(front, zone, stats.population_index(front))
+    return front, [brief.BriefZone(present.zone_label(zone, front, proposal), zone, analysis)]
 
 
 def cmd_brief(args) -> None:
@@ -304,8 +299,8 @@ COMMANDS = {
     "coverage": cmd_coverage,
     "add-snapshot": cmd_add_snapshot,
     "population-curve": cmd_population_curve,
+    "brief": cmd_brief,
 }
-COMMANDS["brief"] = cmd_brief
 
 
 def main(argv: list[str] | None = None) -> int:

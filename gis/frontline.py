@@ -25,6 +25,7 @@ All geometry here is in ``gis.crs.METRIC_CRS`` (metres).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -32,7 +33,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis import GisError
+from gis import GisError, crs
 
 # Boundary within this distance of Ukraine's outline is border or coast, not front (m).
 BORDER_TOLERANCE_M = 500.0
@@ -138,19 +139,43 @@ NEAR_LINE_M = 51_000.0  # Front.sides_near_line: the slider's deepest zone (50 k
 
 @dataclass(frozen=True)
 class Front:
-    """Everything about one date that does not depend on the zone width (metric)."""
+    """Everything about one date that does not depend on the zone width (metric).
+
+    ``custom``: the line is a user's (``custom_front``), not the one derived from the date's snapshot;
+    ``source`` then names it for readers. Width-independent figures of the Front itself (its length,
+    areas, buffer pieces) are computed once per object (``cached_property``)."""
 
     date: str
     source: str
     sides: Sides
     ukraine: BaseGeometry
     frontline_simple: BaseGeometry  # simplified for fast buffering
-    # width-independent results (e.g. monitoring posts' watched area), keyed by their inputs
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    custom: bool = False
 
     @property
     def frontline(self) -> BaseGeometry:
         return self.sides.frontline
+
+    @cached_property
+    def line_key(self) -> str:
+        """Identifies this line (a hash of its simplified geometry): a population index built for one
+        line must never serve another."""
+        return hashlib.sha1(shapely.to_wkb(self.frontline_simple)).hexdigest()
+
+    @cached_property
+    def frontline_km(self) -> float:
+        """Geodesic length of the line (km)."""
+        return float(crs.length_km(self.frontline))
+
+    @cached_property
+    def occupied_km2(self) -> float:
+        """Occupied territory on this date (km², equal-area)."""
+        return float(crs.area_km2(self.sides.occupied))
+
+    @cached_property
+    def ukraine_km2(self) -> float:
+        """Ukraine's area (km², equal-area)."""
+        return float(crs.area_km2(self.ukraine))
 
     @cached_property
     def buffer_pieces(self) -> np.ndarray:
@@ -228,7 +253,7 @@ def custom_front(base: Front, line_m: BaseGeometry, label: str = "custom line") 
             "It zig-zags finely over a long distance: smooth it (e.g. simplify to 500 m) or split it."
         )
     sides = Sides(base.sides.occupied, base.sides.occupied_side, base.sides.controlled, line, base.sides.fill)
-    return Front(base.date, label, sides, base.ukraine, simple)
+    return Front(base.date, label, sides, base.ukraine, simple, custom=True)
 
 
 # The line audit: probes this far (km) to each side of the line, every AUDIT_STEP_M.
@@ -248,8 +273,6 @@ class LineAudit:
 
 def audit_line(sides: Sides) -> LineAudit:
     """Probe the frontline of ``sides`` every AUDIT_STEP_M to both sides (see LineAudit)."""
-    from gis import crs
-
     line = sides.frontline
     parts = shapely.get_parts(line)
     dist = [np.arange(AUDIT_STEP_M / 2, p.length, AUDIT_STEP_M) for p in parts]

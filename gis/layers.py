@@ -23,6 +23,10 @@ ATTRIBUTION = (
     "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
 )
 USER_SOURCE = "user-added snapshot"
+NUCLEAR_KIND = "nuclear power plant"  # infrastructure.parquet ``kind`` of the nuclear plants
+# The raw 2022-2025 API snapshots are used before this date, the daily files after (history.parquet).
+DAILY_FROM = "2024-07-01"
+HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)  # zone widths whose people history.parquet holds per date
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: no trailing newline, ASCII digits only
 _USER_FILE_RE = re.compile(r"occupied_([0-9]{4}-[0-9]{2}-[0-9]{2})\.parquet")
 USER_SNAPSHOT_MAX_BYTES = 50 * 1024 * 1024  # a stored (simplified, clipped) snapshot is ~100 KB
@@ -67,7 +71,8 @@ def greyzone() -> gpd.GeoDataFrame:
 
 
 def infrastructure() -> gpd.GeoDataFrame:
-    """Nuclear power plants (one point per plant)."""
+    """Listed infrastructure, one point per site: name, kind (``NUCLEAR_KIND``, airport or air base), detail,
+    source (see geodata/SOURCES.md)."""
     return _read("infrastructure.parquet")
 
 
@@ -99,7 +104,9 @@ def pre2022_occupied() -> gpd.GeoDataFrame:
 
 
 def settlements() -> gpd.GeoDataFrame:
-    """GeoNames settlements of 500+ people: geonameid, name, population, iso."""
+    """One row per settlement (``gis.settlements``): settlement_id, name (official transliteration), alias,
+    name_uk, population (2022 official for hromada centres, GeoNames otherwise), pop_source, kind, iso,
+    radius_km of its extent, ..."""
     return _read("settlements.parquet")
 
 
@@ -194,6 +201,17 @@ def occupied_history() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(merged, geometry="geometry", crs="EPSG:4326").sort_values("date").reset_index(drop=True)
 
 
+def snapshot_version(date: str) -> str:
+    """What identifies the snapshot now used for ``date``: 'shipped', or the user file's mtime and size
+    (a cache keyed by it sees a replaced snapshot as new)."""
+    path = user_data_dir() / f"occupied_{date}.parquet"
+    try:
+        st = path.stat()
+    except OSError:
+        return "shipped"
+    return f"user:{st.st_mtime_ns}:{st.st_size}"
+
+
 def dates() -> list[str]:
     """Available snapshot dates (YYYY-MM-DD), oldest first."""
     return sorted(occupied_history()["date"].tolist())
@@ -235,9 +253,9 @@ def ukraine_metric():
     return crs.to_metric(ukraine().geometry.values[0])
 
 
-@lru_cache(maxsize=16)
 def front(date: str | None = None):
-    """The per-date context (sides, frontline) in METRIC_CRS, derived once and cached (~0.5 s)."""
+    """The per-date context (sides, frontline) in METRIC_CRS, derived from the date's snapshot (~2 s).
+    Not cached here: callers keep it (``ui.cached.get_front``, one per CLI run)."""
     from gis import crs
     from gis.frontline import derive_sides, make_front
 

@@ -22,26 +22,10 @@ import shapely
 from branca.element import MacroElement, Template
 
 from gis import crs, layers
-from gis.population import distance_range_text
-from gis.zones import SIDE_LABELS, Zone
+from gis.frontline import Front
+from gis.present import COLORS, ZONE_COLORS, distance_range_text, side_label
+from gis.zones import Zone
 
-# One place for the colours (also used in the legend).
-COLORS = {
-    "occupied": "#b2182b",
-    "frontline": "#67000d",
-    "zone_occupied": "#f4a442",
-    "zone_controlled": "#2b83ba",
-    "greyzone": "#7f7f7f",
-    "ukraine": "#f7f7f2",
-    "oblast": "#8c8c8c",
-    "town": "#333333",
-    "npp": "#7b3294",
-    "pre2022": "#000000",
-    "posts": "#1a9850",
-    "coverage": "#66bd63",
-    "gap": "#d7191c",
-    "airport": "#0b3d91",
-}
 # Simplification tolerances for the browser (m): about a screen pixel at zoom 7-8.
 SIMPLIFY_BASE_M = 300.0
 SIMPLIFY_ZONE_M = 100.0
@@ -112,15 +96,15 @@ def basemap_geojson() -> dict:
 def infrastructure_geojson() -> dict:
     """Nuclear plants as GeoJSON points with a tooltip label."""
     infra = layers.infrastructure()
-    infra = infra[infra.kind == "nuclear power plant"]
+    infra = infra[infra.kind == layers.NUCLEAR_KIND]
     labels = [f"{r.name}: {r.detail}" for r in infra.itertuples()]
     return gpd.GeoDataFrame({"label": labels}, geometry=infra.geometry.values, crs="EPSG:4326").__geo_interface__
 
 
-@lru_cache(maxsize=16)
-def date_geojson(date: str) -> dict:
-    """Simplified occupied area and frontline for a date (cached)."""
-    f = layers.front(date)
+def date_geojson(front: Front) -> dict:
+    """What the base map draws of a date (simplified for the browser): occupied area, frontline, bounds,
+    grey zone, pre-2022 occupied; with the ``date``."""
+    f, date = front, front.date
     occ = gpd.GeoDataFrame(
         {"name": ["Occupied (DeepStateMap)"]}, geometry=[_ll(f.sides.occupied, SIMPLIFY_BASE_M)], crs="EPSG:4326"
     )
@@ -134,6 +118,7 @@ def date_geojson(date: str) -> dict:
         "bounds": [[y0, x0], [y1, x1]],
         "greyzone": _simplified(layers.greyzone()),
         "pre2022": _simplified(layers.pre2022_occupied()),
+        "date": date,
     }
 
 
@@ -145,7 +130,7 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     ).__geo_interface__
 
 
-def base_map(date: str, height_px: int = 620, legend: list | None = None, fill_height: bool = False) -> folium.Map:
+def base_map(front: Front, height_px: int = 620, legend: list | None = None, fill_height: bool = False) -> folium.Map:
     """The static map of a date: the map helpers, the ``BASE_LAYERS`` in order, a legend (the page's entries,
     then the base map's), the data credit; opens on the front. ``fill_height``: the map fills its frame's
     height (the page sizes the frame with CSS) instead of ``height_px``."""
@@ -161,18 +146,19 @@ def base_map(date: str, height_px: int = 620, legend: list | None = None, fill_h
         zoom_snap=0.25,
     )
     MapTools(fill_height).add_to(m)
+    geo = date_geojson(front)
     for make_layer in BASE_LAYERS:
-        make_layer(date).add_to(m)
+        make_layer(geo).add_to(m)
     Legend(legend_html([*(legend or DEFAULT_LEGEND), *BASE_LEGEND])).add_to(m)
-    m.fit_bounds(date_geojson(date)["bounds"])  # open on the front, not on all of Ukraine
-    Attribution(f"Front {date} © DeepStateMap.live · Minregion · GeoNames · airportsdata").add_to(m)
+    m.fit_bounds(geo["bounds"])  # open on the front, not on all of Ukraine
+    Attribution(f"Front {front.date} © DeepStateMap.live · Minregion · GeoNames · airportsdata").add_to(m)
     return m
 
 
 # ---------------------------------------------------------------- the base map's layers, one builder each
 
 
-def oblasts_layer(date: str) -> folium.GeoJson:
+def oblasts_layer(geo: dict) -> folium.GeoJson:
     """Ukraine's oblasts: the vector basemap (no tiles needed offline)."""
     return folium.GeoJson(
         basemap_geojson()["oblasts"],
@@ -183,32 +169,32 @@ def oblasts_layer(date: str) -> folium.GeoJson:
     )
 
 
-def osm_tiles_layer(date: str) -> folium.TileLayer:
+def osm_tiles_layer(geo: dict) -> folium.TileLayer:
     """OpenStreetMap tiles, off by default: they load only online."""
     return folium.TileLayer("OpenStreetMap", name="OpenStreetMap tiles (online only)", show=False, overlay=True)
 
 
-def occupied_layer(date: str) -> folium.GeoJson:
+def occupied_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
-        date_geojson(date)["occupied"],
-        name=f"Occupied territory ({date})",
+        geo["occupied"],
+        name=f"Occupied territory ({geo['date']})",
         interactive=False,
         style_function=_style(COLORS["occupied"], COLORS["occupied"], 0.5, 0.25),
     )
 
 
-def greyzone_layer(date: str) -> folium.GeoJson:
+def greyzone_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
-        date_geojson(date)["greyzone"],
+        geo["greyzone"],
         name="Grey zone (contested, 2025-08-03)",
         show=False,
         style_function=_style(COLORS["greyzone"], COLORS["greyzone"], 0.5, 0.5),
     )
 
 
-def pre2022_layer(date: str) -> folium.GeoJson:
+def pre2022_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
-        date_geojson(date)["pre2022"],
+        geo["pre2022"],
         name="Pre-2022 occupied (ORDLO, Crimea)",
         show=False,
         style_function=_style(COLORS["pre2022"], None, 1.5, dash="6 4"),
@@ -216,22 +202,22 @@ def pre2022_layer(date: str) -> folium.GeoJson:
     )
 
 
-def frontline_layer(date: str) -> folium.GeoJson:
+def frontline_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
-        date_geojson(date)["frontline"],
-        name=f"Frontline ({date})",
+        geo["frontline"],
+        name=f"Frontline ({geo['date']})",
         style_function=_style(COLORS["frontline"], None, 2.2),
         tooltip=folium.GeoJsonTooltip(["name"], labels=False),
     )
 
 
-def towns_layer(date: str) -> FfeLayer:
+def towns_layer(geo: dict) -> FfeLayer:
     """Towns of 1,000+ people (``places()``, shipped with ``MapTools``) as dots sized by population, more
     of them as the reader zooms in; hovering shows name, people (2022) and oblast."""
     return FfeLayer("Towns and cities (dot size: people)", "FFE.towns({map})")
 
 
-def place_names_layer(date: str) -> FfeLayer:
+def place_names_layer(geo: dict) -> FfeLayer:
     """Names of the main cities (oblast centres, 50,000+ people) at the opening view, smaller towns as the
     reader zooms in (``TOWN_TIERS``), and oblast names; placed without overlaps (gis/maptools.js)."""
     obl = oblast_label_points()
@@ -244,7 +230,7 @@ def place_names_layer(date: str) -> FfeLayer:
     return FfeLayer("Place names", f"FFE.labels({{map}}, {_js(data)})")
 
 
-def airports_layer(date: str) -> FfeLayer:
+def airports_layer(geo: dict) -> FfeLayer:
     """Airports and air bases (airportsdata): a plane symbol with name, kind and code."""
     a = layers.infrastructure()
     a = a[a.kind.isin(AIRPORT_KINDS)]
@@ -257,7 +243,7 @@ def airports_layer(date: str) -> FfeLayer:
     return FfeLayer("Airports and air bases", f"FFE.airports({{map}}, {_js(data)})")
 
 
-def npp_layer(date: str) -> folium.GeoJson:
+def npp_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
         infrastructure_geojson(),
         name="Nuclear power plants",
@@ -267,10 +253,11 @@ def npp_layer(date: str) -> folium.GeoJson:
     )
 
 
-# The base map's layers, bottom to top: each entry builds one folium layer (or FeatureGroup) for a date.
-# The pages render the base map once per date and page and reuse it (ui/common.base_map_for), so a
+# The base map's layers, bottom to top: each entry builds one folium layer (or FeatureGroup) from a date's
+# ``date_geojson``.
+# The pages render the base map once per date and page and reuse it (ui/cached.base_map_for), so a
 # static layer added here is drawn on every map and costs nothing per slider move.
-BASE_LAYERS: list[Callable[[str], folium.map.Layer]] = [
+BASE_LAYERS: list[Callable[[dict], folium.map.Layer]] = [
     oblasts_layer,
     osm_tiles_layer,
     occupied_layer,
@@ -428,7 +415,7 @@ def zone_layer(
     zone: Zone,
     towns: pd.DataFrame | None = None,
     label: str = "Zone",
-    colors: tuple[str, str] = (COLORS["zone_occupied"], COLORS["zone_controlled"]),
+    colors: tuple[str, str] = ZONE_COLORS["A"],
 ) -> folium.FeatureGroup:
     """The zone (both sides) and the settlements inside it, as one feature group holding ONE element
     (``ZoneShapes``): the two parts as GeoJSON geometries and the towns as dot columns, drawn by
@@ -476,7 +463,7 @@ def zone_towns(towns: pd.DataFrame) -> dict:
     ):  # plain arrays: itertuples is slow on Arrow strings
         people = f"{pop:,.0f} people (2022)" if pop == pop else "population unknown"
         tips.append(
-            f"<b>{_esc(name)}</b><br>{people}<br>{SIDE_LABELS.get(side, side)} side, "
+            f"<b>{_esc(name)}</b><br>{people}<br>{side_label(side)} side, "
             f"{distance_range_text(km_min, km_max)} from the line<br>{share:.0%} inside the zone"
         )
     return {

@@ -12,7 +12,6 @@ are editable in the UI and CLI.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, replace
 
@@ -26,7 +25,6 @@ from gis.frontline import Front
 from gis.zones import Zone
 
 SIDE_CHOICES = ("both", "occupied", "ukraine_controlled")
-MEMO_LIMIT = 256  # width-independent coverage results kept per Front
 # Bounds on the work a user can ask for (docs/method.md, "Limits on uploads"): 5,000 posts is a
 # post every 270 m of the 1,347 km line; 100 orbits watch 8,000 km of line.
 MAX_POSTS = 5_000
@@ -216,22 +214,22 @@ def posts_for_full_line(front: Front, range_km: float, offset_km: float) -> int 
     return int(sum(max(1, math.ceil(p.length / chord_m - 1e-9)) for p in shapely.get_parts(front.frontline)))
 
 
-def watched_area(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPlan = UavPlan()) -> BaseGeometry:
-    """Union of the posts' discs and the UAV strips (metric); memoised on the Front,
-    since it does not depend on the zone width."""
-    key = (
-        "watched",
-        hashlib.sha1(b"".join(shapely.to_wkb(posts_m))).hexdigest() if len(posts_m) else "",
-        range_km,
-        uav,
-    )
-    if key not in front.memo:
-        if len(front.memo) > MEMO_LIMIT:  # many sensor/spacing combinations tried: start afresh
-            front.memo.clear()
-        discs = shapely.buffer(posts_m, range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
-        front.memo[key] = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
-        shapely.prepare(front.memo[key])
-    return front.memo[key]
+@dataclass(frozen=True)
+class Watched:
+    """What posts and UAV orbits watch whatever the zone's width (metric): the area, and what of the
+    line stays unwatched."""
+
+    posts_m: np.ndarray  # the posts (metric points)
+    covered: BaseGeometry  # union of the posts' discs and the UAV strips, prepared
+    unwatched_line: BaseGeometry  # the frontline minus ``covered``, merged
+
+
+def watched(front: Front, posts_m: np.ndarray, range_km: float, uav: UavPlan = UavPlan()) -> Watched:
+    """The width-independent part of ``coverage`` (callers may keep it across zone widths: ``ui.cached``)."""
+    discs = shapely.buffer(posts_m, range_km * 1000, quad_segs=16) if len(posts_m) else np.array([])
+    covered = shapely.union_all(np.concatenate([discs, [uav_coverage(front, uav)]]))
+    shapely.prepare(covered)
+    return Watched(posts_m, covered, shapely.line_merge(shapely.difference(front.frontline, covered)))
 
 
 def coverage(
@@ -242,18 +240,18 @@ def coverage(
     offset_km: float,
     uav: UavPlan = UavPlan(),
     min_gap_m: float = 10.0,
+    watch: Watched | None = None,
 ) -> Coverage:
-    """Coverage of ``zone`` and of the frontline by posts (discs of the sensor range) and UAVs."""
-    covered = watched_area(front, posts_m, sensor.range_km, uav)
+    """Coverage of ``zone`` and of the frontline by posts (discs of the sensor range) and UAVs.
+    ``watch``: ``watched(front, posts_m, sensor.range_km, uav)`` if already computed."""
+    watch = watch or watched(front, posts_m, sensor.range_km, uav)
+    covered, unwatched = watch.covered, watch.unwatched_line
     zone_geom = shapely.union(zone.occupied, zone.controlled)
     zone_area = float(crs.area_km2(zone_geom)) if not zone_geom.is_empty else 0.0
     zone_cov = float(crs.area_km2(shapely.intersection(zone_geom, covered))) if zone_area else 0.0
-    line = front.frontline
-    gaps_geom = front.memo.get(("gaps", id(covered)))
-    if gaps_geom is None:  # the line's gaps do not depend on the zone either
-        gaps_geom = front.memo[("gaps", id(covered))] = shapely.line_merge(shapely.difference(line, covered))
-    gaps = sorted((g for g in shapely.get_parts(gaps_geom) if g.length >= min_gap_m), key=lambda g: -g.length)
-    line_cov = 1 - sum(g.length for g in shapely.get_parts(gaps_geom)) / line.length
+    parts = shapely.get_parts(unwatched)
+    gaps = sorted((g for g in parts if g.length >= min_gap_m), key=lambda g: -g.length)
+    line_cov = 1 - sum(g.length for g in parts) / front.frontline.length
     return Coverage(
         posts=posts_m,
         covered=covered,
@@ -264,6 +262,45 @@ def coverage(
         staff=int(len(posts_m) * sensor.crew),
         airframes=uav.airframes,
     )
+
+
+@dataclass(frozen=True)
+class PostPlan:
+    """Everything that decides what the posts watch, whatever the zone: the sensor (its range in km and crew
+    per post), automatic posts every ``spacing_km`` at ``offset_km`` from the line on ``sides`` or the user's
+    own posts (lon, lat), and the UAV orbits. A frozen value: a cache key that keeps a coverage and its map
+    layer in step."""
+
+    sensor_key: str
+    range_km: float
+    crew: int
+    spacing_km: float
+    offset_km: float
+    sides: str = "both"
+    uav_orbits: int = 0
+    user_posts: tuple[tuple[float, float], ...] = ()
+
+    def sensor(self) -> Sensor:
+        return get_sensor(self.sensor_key, self.range_km, self.crew)
+
+    def uav(self) -> UavPlan:
+        return UavPlan(orbits=self.uav_orbits)
+
+    def posts_m(self, front: Front) -> np.ndarray:
+        """The posts (metric points): the user's if any, else the automatic layout along ``front``."""
+        if self.user_posts:
+            return user_posts_m([shapely.Point(p) for p in self.user_posts])
+        return auto_posts(front, self.spacing_km, self.offset_km, self.sides)
+
+
+def plan_watched(front: Front, plan: PostPlan) -> Watched:
+    """``watched`` for a post plan."""
+    return watched(front, plan.posts_m(front), plan.range_km, plan.uav())
+
+
+def plan_coverage(front: Front, zone: Zone, plan: PostPlan, watch: Watched) -> Coverage:
+    """``coverage`` of ``zone`` for a post plan whose ``plan_watched`` is ``watch``."""
+    return coverage(front, zone, plan.sensor(), watch.posts_m, plan.offset_km, plan.uav(), watch=watch)
 
 
 def check_posts_count(n: int) -> None:

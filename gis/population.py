@@ -230,7 +230,6 @@ class PopulationEstimate:
             "ukraine_controlled": r(self.ukraine_controlled),
             "by_method": {k: r(v) for k, v in self.by_method.items()},
             "by_oblast": {k: r(v) for k, v in sorted(self.by_oblast.items(), key=lambda kv: -kv[1]) if v >= 0.5},
-            "note": "pre-war residents (2022 statistics), not people living there today",
         }
 
 
@@ -261,7 +260,9 @@ class PopulationIndex:
         frontline_m: BaseGeometry,
         occupied_side_m: BaseGeometry,
         settlements: gpd.GeoDataFrame | None = None,
+        line_key: str = "",
     ):
+        self.line_key = line_key  # the line this index was built for (Front.line_key)
         self.units = units.reset_index(drop=True)
         x, y = crs.metric_xy(units["lon"].to_numpy(), units["lat"].to_numpy())
         self.x, self.y = x, y
@@ -406,14 +407,3 @@ class PopulationIndex:
 def _finite(km: np.ndarray) -> np.ndarray:
     """Distances rounded to 0.1 km, NaN where beyond MAX_DISTANCE_KM (never inf in JSON)."""
     return np.where(np.isfinite(km), np.round(km, 1), np.nan)
-
-
-def distance_range_text(km_min: float, km_max: float) -> str:
-    """'2.1–9 km' (or '3.4 km' for a point) from a settlement's nearest/farthest distance."""
-    if not np.isfinite(km_min):
-        return f"over {MAX_DISTANCE_KM:g} km"
-    if not np.isfinite(km_max):
-        return f"{km_min:g} to over {MAX_DISTANCE_KM:g} km"
-    if km_max - km_min < 0.1:
-        return f"{km_min:g} km"
-    return f"{km_min:g}–{km_max:g} km"

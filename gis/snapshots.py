@@ -49,7 +49,6 @@ def add_snapshot(path: str | Path, date: str, replace: bool = False) -> dict:
     partial = folder / f".occupied_{date}.parquet.partial"
     gdf.to_parquet(partial)
     os.replace(partial, target)  # never a half-written snapshot
-    layers.front.cache_clear()
     return {
         "date": date,
         "occupied_km2": round(float(crs.area_km2(sides.occupied)), 1),

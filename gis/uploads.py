@@ -434,7 +434,14 @@ def clip_to_ukraine(geom: BaseGeometry, family: str) -> tuple[BaseGeometry, str 
         family,
     )
     inside = _of_family(shapely.intersection(near, ua), family)
-    total, kept = _amount(geom, family), _amount(inside, family)
+    return _kept_part(family, near, inside, _amount(geom, family), _amount(inside, family))
+
+
+def _kept_part(
+    family: str, near: BaseGeometry, inside: BaseGeometry, total: float, kept: float
+) -> tuple[BaseGeometry, str | None]:
+    """``clip_to_ukraine``'s verdict on how much of a geometry of ``family`` lies inside Ukraine: ``total`` and
+    ``kept`` are points, km of line or km² of polygon. Returns (geometry, notice) or raises GisError."""
     share = min(1.0, kept / total) if total > 0 else 0.0
     check = "check the file's coordinates ([longitude, latitude], WGS84)"
     if family == "Point":

@@ -23,7 +23,6 @@ from gis.frontline import NEAR_LINE_M, Front
 MIN_WIDTH_KM = 0.5
 MAX_WIDTH_KM = 150.0
 SIDES = ("occupied", "ukraine_controlled")
-SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}  # what readers see
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,10 @@ def check_width_split(width_km: float, split: float) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Zone:
-    """A zone's two parts (METRIC_CRS) and their areas."""
+    """A zone's two parts (METRIC_CRS) and their areas (km², equal-area).
+
+    ``custom``: not a width/split buffer of the line but a given polygon (an upload, a difference of two
+    zones); its width and split are NaN and ``name`` says where it comes from ("" for an upload)."""
 
     date: str
     width_km: float
@@ -116,6 +118,8 @@ class Zone:
     controlled: BaseGeometry
     area_km2_occupied: float
     area_km2_controlled: float
+    custom: bool = False
+    name: str = ""
 
     @property
     def ru_depth_km(self) -> float:
@@ -174,7 +178,7 @@ def _robust_intersection(a: BaseGeometry, b: BaseGeometry) -> BaseGeometry:
         return shapely.intersection(a, b, grid_size=0.01)
 
 
-def custom_zone(front: Front, polygon_m: BaseGeometry) -> Zone:
+def custom_zone(front: Front, polygon_m: BaseGeometry, name: str = "") -> Zone:
     """A user-drawn/uploaded zone polygon (metric), split by side and clipped to Ukraine.
 
     Width and split are NaN (not defined for a free shape). Raises GisError if
@@ -185,12 +189,12 @@ def custom_zone(front: Front, polygon_m: BaseGeometry) -> Zone:
     if occ.is_empty and ctl.is_empty:
         raise GisError("The zone polygon does not overlap Ukraine's territory.")
     a_occ, a_ctl = crs.area_km2([occ, ctl])
-    return Zone(front.date, float("nan"), float("nan"), occ, ctl, float(a_occ), float(a_ctl))
+    return Zone(front.date, math.nan, math.nan, occ, ctl, float(a_occ), float(a_ctl), custom=True, name=name)
 
 
 def zone_difference(front: Front, b: Zone, a: Zone) -> Zone:
     """The part of zone ``b`` not in zone ``a`` (what ``b`` adds over ``a``), by side; may be empty."""
-    occ = shapely.difference(b.occupied, shapely.union(a.occupied, a.controlled))
-    ctl = shapely.difference(b.controlled, shapely.union(a.occupied, a.controlled))
+    a_all = shapely.union(a.occupied, a.controlled)
+    occ, ctl = shapely.difference(b.occupied, a_all), shapely.difference(b.controlled, a_all)
     a_occ, a_ctl = crs.area_km2([occ, ctl])
-    return Zone(front.date, float("nan"), float("nan"), occ, ctl, float(a_occ), float(a_ctl))
+    return Zone(front.date, math.nan, math.nan, occ, ctl, float(a_occ), float(a_ctl), custom=True, name="difference")

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
-import shapely
 import streamlit as st
 
-from gis import GisError, crs, export, layers, maps, monitoring
-from gis.uploads import check_in_ukraine
-from ui import common as c
+from gis import GisError, export, layers, maps, monitoring
+from ui import cached, downloads, mapglue, page, posts, state, tables
+from ui.messages import error_box, message
 
-c.page_setup("Monitoring")
-notices = c.init_state_from_url({"width": 25.0, "split": 50})
-st.sidebar.header("Zone")
-date, width_km, split, proposal = c.zone_controls()
-c.write_state_to_url()
+page.page_setup("Monitoring")
+notices = state.init_state_from_url({"width": 25.0, "split": 50})
+date, width_km, split, proposal = state.zone_sidebar()
 
 st.sidebar.header("Sensors and posts")
 sensor_key = st.sidebar.selectbox(
@@ -67,52 +63,28 @@ st.caption(
     "figures; edit them in the sidebar."
 )
 for n in notices:
-    c.message("warning", n)
+    message("warning", n)
 
-user_posts: list[tuple[float, float]] = st.session_state.setdefault("user_posts", [])
-if mode.startswith("my own"):
-    up = st.file_uploader(
-        "Upload posts (GeoJSON Points, WGS84 lon/lat)", type=["geojson", "json", "zip"], key="posts_upload"
-    )
-    if up is not None:
-        try:
-            parsed = c.parsed_upload(up.getvalue(), ("Point",))
-            pts = [(p.x, p.y) for g in shapely.from_wkb(parsed["wkbs"]) for p in shapely.get_parts(g)]
-            if st.session_state.get("_posts_file") != (up.name, len(pts)):
-                monitoring.check_posts_count(len(user_posts) + len(pts))
-                user_posts.extend(pts)
-                st.session_state["_posts_file"] = (up.name, len(pts))
-            for n in parsed["notices"]:
-                c.message("info", n)
-        except Exception as e:  # the upload's error boundary
-            c.error_box(e, f"Could not use {up.name!r}: ", " Your other posts are kept.")
+own = mode.startswith("my own")
+user_posts = posts.user_posts()
+if own:
+    posts.upload_posts(user_posts)
     if st.button("Clear my posts", key="clear_posts"):
         user_posts.clear()
     st.caption(f"{len(user_posts)} post(s) placed. Click on the map to add one.")
 
-coverage_args = (
-    date,
-    width_km,
-    split,
-    sensor_key,
-    range_km,
-    crew,
-    spacing_km,
-    offset_km,
-    sides,
-    uav_orbits,
-    tuple(user_posts) if mode.startswith("my own") else (),
+plan = monitoring.PostPlan(
+    sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits, tuple(user_posts) if own else ()
 )
 try:
-    cov = c.get_coverage(*coverage_args)
+    cov = cached.get_coverage(date, width_km, split, plan)
 except GisError as e:
     cov = None
-    c.message("info", f"{e} Place posts to see their coverage." if mode.startswith("my own") else e)
+    message("info", f"{e} Place posts to see their coverage." if own else e)
 except Exception as e:  # never lose the page (or the user's posts) to an unexpected error
     cov = None
-    c.error_box(e)
+    error_box(e)
 
-zone = c.get_zone(date, width_km, split)
 if cov is not None:
     m = st.columns(6)
     m[0].metric("Zone watched", f"{cov.zone_covered_pct:.1f} %")
@@ -129,45 +101,34 @@ if cov is not None:
 
 left, right = st.columns([5, 3])
 with left:
-    groups = [c.zone_map_layer(date, width_km, split, f"Zone {width_km:g} km", with_towns=False)]
+    groups = [cached.zone_map_layer(date, width_km, split, f"Zone {width_km:g} km", with_towns=False)]
     if cov is not None:
-        groups.append(c.coverage_map_layer(*coverage_args))
-    clicked = c.show_map(
+        groups.append(cached.coverage_map_layer(date, width_km, split, plan))
+    clicked = mapglue.show_map(
         date,
         groups,
         key=f"monitor_map_{date}",
         legend=maps.MONITORING_LEGEND,
-        returned_objects=["last_clicked"] if mode.startswith("my own") else [],
+        returned_objects=["last_clicked"] if own else [],
     )
-    click = (clicked or {}).get("last_clicked")
-    if mode.startswith("my own") and click and st.session_state.get("_last_click") != click:
-        st.session_state["_last_click"] = click
-        try:
-            check_in_ukraine([shapely.Point(click["lng"], click["lat"])])
-            monitoring.check_posts_count(len(user_posts) + 1)
-            user_posts.append((round(click["lng"], 5), round(click["lat"], 5)))
-            st.rerun()  # (a BaseException: not caught below)
-        except Exception as e:  # a refused or malformed click
-            c.error_box(e, "Post not added: ", "")
+    if own:
+        posts.add_clicked_post(clicked, user_posts)
 with right:
     if cov is not None:
         st.subheader(f"Unwatched stretches of line: {len(cov.gaps):,}")
-        mids = crs.to_wgs84(shapely.line_interpolate_point(cov.gaps, 0.5, normalized=True)) if cov.gaps else []
-        gaps = pd.DataFrame(
-            {"km": cov.gaps_km(), "lon": [round(p.x, 3) for p in mids], "lat": [round(p.y, 3) for p in mids]}
-        )
+        gaps = tables.gaps_table(cov)
         if len(gaps):
             st.dataframe(gaps.head(200), hide_index=True, height=min(320, 38 + 35 * len(gaps.head(200))))
         else:
             st.success("Every kilometre of the line is within range of a post.")
         st.caption(
-            f"Total {sum(cov.gaps_km()):,.1f} km of {c.occupied_summary(date)['frontline_km']:,.0f} km of line. "
+            f"Total {sum(cov.gaps_km()):,.1f} km of {cached.occupied_summary(date)['frontline_km']:,.0f} km of line. "
             + monitoring.SATELLITE_NOTE
         )
-        c.geojson_download(
+        downloads.geojson_download(
             "⬇️ Posts, coverage and gaps (GeoJSON)",
             lambda: export.feature_collection(export.coverage_features(cov), attribution=layers.ATTRIBUTION),
             f"monitoring_{width_km:g}km_{sensor_key}_{date}.geojson",
             key="dl_cov",
         )
-        c.csv_download("⬇️ Gaps (CSV)", lambda: gaps, f"gaps_{width_km:g}km_{date}.csv", key="dl_gaps")
+        downloads.csv_download("⬇️ Gaps (CSV)", lambda: gaps, f"gaps_{width_km:g}km_{date}.csv", key="dl_gaps")

@@ -6,25 +6,25 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from gis import layers
-from gis.build_data import DAILY_FROM, HISTORY_WIDTHS_KM
-from ui import common as c
+from gis import layers, present
+from gis.layers import DAILY_FROM, HISTORY_WIDTHS_KM
+from ui import cached, downloads, mapglue, page, state
 
-c.page_setup("History")
-c.init_state_from_url({"width": 25.0, "split": 50})
+page.page_setup("History")
+state.init_state_from_url({"width": 25.0, "split": 50})
 
 st.title("History of the line")
 st.caption(
     "Monthly DeepStateMap snapshots. Before July 2024 they come from raw DeepStateMap API snapshots "
     "(DanielRose2310/deepstatemaps-history), from July 2024 from the daily extracts (cyterat/deepstate-map-data): "
     "two sources, so small steps at the switch can be artefacts. One snapshot a month: faster changes are not visible. "
-    f"Population: {c.PRE_WAR_LABEL}; zone split 50/50."
+    f"Population: {present.PRE_WAR_NOTE}; zone split 50/50."
 )
 
 width = st.select_slider(
     "Zone width for the population chart (km, split 50/50)", HISTORY_WIDTHS_KM, value=25, key="hist_width"
 )
-hist = c.history_table()
+hist = cached.history_table()
 cols = {
     "date": "date",
     "source": "source",
@@ -122,14 +122,16 @@ chosen = st.select_slider("Date", dates, key="hist_date")
 extra = [r for r in dates if r not in set(hist["date"])]
 if extra:
     st.info(f"User-added snapshot(s) {', '.join(extra)}: shown on the map; not in the precomputed charts.")
-zone = c.get_zone(chosen, float(width), 0.5)
-analysis = c.get_analysis(chosen, float(width), 0.5)
+zone = cached.get_zone(chosen, float(width), 0.5)
+analysis = cached.get_analysis(chosen, float(width), 0.5)
 m = st.columns(3)
 m[0].metric("Zone area", f"{zone.area_km2:,.0f} km²")
-m[1].metric("People inside (estimate)", c.fmt_people(analysis.population.estimate))
-m[2].metric("Occupied", f"{c.occupied_summary(chosen)['occupied_pct']:.1f} %")
-c.show_map(
-    chosen, [c.zone_map_layer(chosen, float(width), 0.5, f"Zone {width} km on {chosen}")], key=f"history_map_{chosen}"
+m[1].metric("People inside (estimate)", present.people_short(analysis.population.estimate))
+m[2].metric("Occupied", f"{cached.occupied_summary(chosen)['occupied_pct']:.1f} %")
+mapglue.show_map(
+    chosen,
+    [cached.zone_map_layer(chosen, float(width), 0.5, f"Zone {width} km on {chosen}")],
+    key=f"history_map_{chosen}",
 )
 HISTORY_COLUMNS = {"source": st.column_config.TextColumn("source", width=230)} | {
     name: st.column_config.NumberColumn(name, format=fmt)
@@ -148,4 +150,4 @@ st.dataframe(
     column_config=HISTORY_COLUMNS,
     width="stretch",
 )
-c.csv_download("⬇️ History table (CSV)", lambda: hist, "frontline_history.csv", key="dl_hist")
+downloads.csv_download("⬇️ History table (CSV)", lambda: hist, "frontline_history.csv", key="dl_hist")

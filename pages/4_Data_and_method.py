@@ -6,9 +6,9 @@ import streamlit as st
 from gis import layers
 from gis.crs import EQUAL_AREA_CRS, METRIC_PROJ
 from gis.zones import MODELLED_NOTE, PROPOSALS
-from ui import common as c
+from ui import page
 
-c.page_setup("Data & method")
+page.page_setup("Data & method")
 st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 

@@ -17,8 +17,8 @@ def front():
 
 
 @pytest.fixture(scope="session")
-def pop_index():
-    return stats.population_index(layers.DATA_DATE)
+def pop_index(front):
+    return stats.population_index(front)
 
 
 @pytest.fixture(autouse=True)
@@ -26,4 +26,3 @@ def isolated_user_data(tmp_path, monkeypatch):
     """User-added snapshots go to a temp dir, never into geodata/."""
     monkeypatch.setenv("FFE_USER_DATA", str(tmp_path / "user"))
     yield
-    layers.front.cache_clear()

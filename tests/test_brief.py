@@ -15,20 +15,15 @@ from matplotlib.text import Annotation
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from gis import brief, layers
+from gis import brief
 
 ROOT = Path(__file__).resolve().parents[1]
 DATE = "2026-08-22"
 
 
 @pytest.fixture(scope="module")
-def front():
-    return layers.front(DATE)
-
-
-@pytest.fixture(scope="module")
-def ua(front):
-    return [brief.proposal_zone(front, "ukrainian")]
+def ua(front, pop_index):
+    return [brief.proposal_zone(front, "ukrainian", pop_index)]
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +113,8 @@ def test_map_labels_never_overlap_and_stay_inside(front, ua):
         assert not any(a.overlaps(b) for b in boxes[i + 1 :])
 
 
-def test_comparison_brief_has_both_zones(front):
-    items = [brief.proposal_zone(front, "russian"), brief.proposal_zone(front, "ukrainian")]
+def test_comparison_brief_has_both_zones(front, pop_index):
+    items = [brief.proposal_zone(front, "russian", pop_index), brief.proposal_zone(front, "ukrainian", pop_index)]
     doc = pdfium.PdfDocument(brief.brief_pdf(front, items))
     text = " ".join(_text(doc, i) for i in range(len(doc)))
     for item in items:
@@ -208,3 +203,32 @@ def test_brief_downloads_from_the_explorer_in_a_browser(tmp_path):
         browser.close()
     assert "Zone 25 km" in _text(doc, 0) and "Kherson" in _text(doc, 0)  # a city label on the map
     assert _zone_colour_shares(_image(doc, 0))[1] > 0.004
+
+
+def test_brief_of_an_uploaded_zone_and_along_an_uploaded_line(front, pop_index):
+    """An uploaded zone is described as drawn by the reader, with its own people; a zone along an uploaded
+    line names the line and counts the people along it, not along the date's line."""
+    import shapely
+
+    from gis import frontline, present, stats, zones
+
+    polygon = zones.make_zone(front, 12, 0.5).controlled
+    zone = zones.custom_zone(front, polygon, name="my_zone.geojson")
+    analysis = stats.analyse(front, zone, pop_index)
+    label = present.zone_label(zone, front)
+    text = " ".join(
+        _text(pdfium.PdfDocument(brief.brief_pdf(front, [brief.BriefZone(label, zone, analysis)])), 0).split()
+    )
+    assert "Zone from my_zone.geojson" in text and "drawn by the reader" in text
+    assert present.people_text(analysis.population.estimate) in text
+
+    moved = shapely.transform(shapely.get_parts(front.frontline)[0], lambda xy: xy + np.array([3000.0, 0.0]))
+    custom = frontline.custom_front(front, moved, label="my_line.geojson")
+    along = zones.make_zone(custom, 10, 0.5)
+    people = stats.analyse(custom, along, stats.population_index(custom))
+    shipped = stats.analyse(front, zones.make_zone(front, 10, 0.5), pop_index)
+    assert people.population.estimate != shipped.population.estimate
+    item = brief.BriefZone(present.zone_label(along, custom), along, people)
+    text = _text(pdfium.PdfDocument(brief.brief_pdf(custom, [item])), 0)
+    assert "Zone 10 km along my_line.geojson" in text and "custom frontline (my_line.geojson)" in text
+    assert present.people_text(people.population.estimate) in text

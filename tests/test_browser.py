@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from benchmarks.browser import MAP_IFRAME, launch, running_app, wait_idle, wait_map_drawn, zone_path_d
-from gis.maps import COLORS
+from gis.present import COLORS
 
 
 @pytest.fixture(scope="module")

@@ -213,3 +213,21 @@ def test_json_safe_has_no_nan():
 def test_uav_orbits_bounded():
     r = run("coverage", "--width-km", "25", "--uav-orbits", "1000000000")
     assert r.returncode == 2 and "UAV orbits must be a whole number 0-100" in r.stderr
+
+
+def test_user_snapshot_over_the_size_limit_is_skipped_with_a_notice(tmp_path, monkeypatch):
+    """A stored user snapshot larger than USER_SNAPSHOT_MAX_BYTES is never read: the app and the CLI skip it
+    with a notice, and its date is not offered."""
+    from gis import layers
+
+    folder = tmp_path / "user"
+    folder.mkdir()
+    big = folder / "occupied_2026-08-30.parquet"
+    with open(big, "wb") as f:
+        f.truncate(layers.USER_SNAPSHOT_MAX_BYTES + 1)
+    monkeypatch.setenv("FFE_USER_DATA", str(folder))
+    notices = layers.user_snapshot_notices()
+    assert any("occupied_2026-08-30.parquet" in n and "larger than 50 MB" in n for n in notices)
+    assert "2026-08-30" not in layers.dates()
+    r = run("dates", env_extra={"FFE_USER_DATA": str(folder)})
+    assert r.returncode == 0 and "2026-08-30" not in r.stdout and "larger than 50 MB" in r.stderr

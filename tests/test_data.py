@@ -48,7 +48,7 @@ def test_ukraine_area_matches_official_figure():
 
 
 def test_occupied_share_is_about_19_percent():
-    s = stats.occupied_summary(layers.DATA_DATE)
+    s = stats.occupied_summary(layers.front(layers.DATA_DATE))
     assert 110_000 < s["occupied_km2"] < 120_000  # SOURCES.md: about 116,500 km2
     assert 18.0 < s["occupied_pct"] < 20.5
 
@@ -68,7 +68,7 @@ def test_frontline_is_a_clean_line_of_expected_length(front):
 
 
 def test_occupied_oblasts_table():
-    df = stats.occupied_by_oblast(layers.DATA_DATE)
+    df = stats.occupied_by_oblast(layers.front(layers.DATA_DATE))
     top = set(df.head(5)["iso"])
     assert top == {"UA-09", "UA-43", "UA-14", "UA-23", "UA-65"}  # Luhansk, Crimea, Donetsk, Zaporizhzhia, Kherson
     assert (df["occupied_pct"] <= 100.01).all()

@@ -3,6 +3,7 @@
 import json
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
@@ -44,3 +45,25 @@ def test_unwritable_path_is_a_clear_error(zone, tmp_path):
 
     with pytest.raises(GisError, match="Cannot write"):
         export.write_geojson(export.feature_collection([]), tmp_path / "no" / "such" / "dir.geojson")
+
+
+def test_rounding_falls_back_when_geos_cannot_snap(zone, monkeypatch):
+    """If snapping to the 1e-6 degree grid fails in GEOS, coordinates are rounded and the polygon repaired:
+    the feature is still a valid polygon of the same area, never dropped."""
+    from gis import crs
+
+    def fail(*a, **kw):
+        raise shapely.errors.GEOSException("TopologyException")
+
+    expected = export.zone_features(zone)
+    monkeypatch.setattr(shapely, "set_precision", fail)
+    feats = export.zone_features(zone)
+    assert len(feats) == len(expected)
+    for f, e in zip(feats, expected, strict=True):
+        got, want = shapely.geometry.shape(f["geometry"]), shapely.geometry.shape(e["geometry"])
+        assert got.is_valid and got.geom_type in ("Polygon", "MultiPolygon")
+        assert float(crs.area_km2(crs.to_metric(got))) == pytest.approx(
+            float(crs.area_km2(crs.to_metric(want))), rel=1e-4
+        )
+        xy = shapely.get_coordinates(got)
+        assert np.allclose(xy, np.round(xy, export.COORD_DECIMALS))

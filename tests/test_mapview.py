@@ -8,7 +8,7 @@ import pytest
 import shapely
 import streamlit_folium as sf
 
-from gis import crs, layers, maps, zones
+from gis import crs, layers, maps, present, zones
 from ui import mapview
 
 DATE = layers.DATA_DATE
@@ -40,10 +40,10 @@ def zone(front):
     return zones.make_zone(front, 12.0, 0.5)
 
 
-def test_base_map_strings_equal_st_folium(zone, monkeypatch):
+def test_base_map_strings_equal_st_folium(front, zone, monkeypatch):
     maps.use_local_leaflet()
-    ours = mapview.render_base(maps.base_map(DATE))
-    theirs = _st_folium_args(maps.base_map(DATE), [maps.zone_layer(zone, None, "Zone 12 km")], monkeypatch)
+    ours = mapview.render_base(maps.base_map(front))
+    theirs = _st_folium_args(maps.base_map(front), [maps.zone_layer(zone, None, "Zone 12 km")], monkeypatch)
     assert ours.script == theirs["script"] and len(ours.script) > 10_000
     assert ours.header == theirs["header"] and ours.html == theirs["html"]
     assert list(ours.css_links) == theirs["css_links"] and list(ours.js_links) == theirs["js_links"]
@@ -53,11 +53,11 @@ def test_base_map_strings_equal_st_folium(zone, monkeypatch):
     assert f"Frontline ({DATE})" in names and "Nuclear power plants" in names and "Basemap" not in names
 
 
-def test_layer_and_layer_control_equal_st_folium(zone, monkeypatch):
+def test_layer_and_layer_control_equal_st_folium(front, zone, monkeypatch):
     maps.use_local_leaflet()
-    base = mapview.render_base(maps.base_map(DATE))
+    base = mapview.render_base(maps.base_map(front))
     layer = mapview.render_layer(maps.zone_layer(zone, None, "Zone 12 km"))
-    theirs = _st_folium_args(maps.base_map(DATE), [maps.zone_layer(zone, None, "Zone 12 km")], monkeypatch)
+    theirs = _st_folium_args(maps.base_map(front), [maps.zone_layer(zone, None, "Zone 12 km")], monkeypatch)
     assert layer.name == "Zone 12 km" and layer.var in layer.js
     assert f"map_div.addLayer({layer.var})" in layer.js
     assert _fg_names_normalised(layer.js) == _fg_names_normalised(theirs["feature_group"])
@@ -72,21 +72,21 @@ def test_two_layers_get_distinct_variables(zone):
     assert a.var != b.var and b.var not in a.js
 
 
-def test_adding_a_base_layer_is_one_line(monkeypatch):
+def test_adding_a_base_layer_is_one_line(front, monkeypatch):
     """A layer appended to maps.BASE_LAYERS is drawn and listed in the layer control."""
     maps.use_local_leaflet()
     extra = lambda date: folium.GeoJson(maps.infrastructure_geojson(), name="Extra test layer")  # noqa: E731
     monkeypatch.setattr(maps, "BASE_LAYERS", [*maps.BASE_LAYERS, extra])
-    base = mapview.render_base(maps.base_map(DATE))
+    base = mapview.render_base(maps.base_map(front))
     controls = {name: var for name, var, _ in base.controls}
     assert "Extra test layer" in controls and f"{controls['Extra test layer']}.addTo(map_div)" in base.script
     shown = [var for name, var, _ in base.controls if not name.startswith(("OpenStreetMap", "Grey zone", "Pre-2022"))]
     assert all(f"{var}.addTo(map_div)" in base.script for var in shown)  # every layer shown at opening is drawn
 
 
-def test_base_map_has_place_names_towns_airports_and_their_legend():
+def test_base_map_has_place_names_towns_airports_and_their_legend(front):
     maps.use_local_leaflet()
-    base = mapview.render_base(maps.base_map(DATE))
+    base = mapview.render_base(maps.base_map(front))
     names = [name for name, _, _ in base.controls]
     assert {"Place names", "Towns and cities (dot size: people)", "Airports and air bases"} <= set(names)
     assert "Kramatorsk Airport" in base.script and "UKCK" in base.script  # name and code in the tooltip
@@ -125,7 +125,7 @@ def test_zone_layer_is_one_element_with_the_zone_and_its_towns(zone, pop_index, 
     layer = mapview.render_layer(maps.zone_layer(zone, towns, "Zone 12 km"))
     assert layer.js.count("FFE.zone(") == 1 and "L.geoJson" not in layer.js  # no per-feature folium objects
     data = json.loads(json.loads(re.search(r"FFE\.zone\(map_div, \w+, JSON\.parse\((.*)\)\);", layer.js).group(1)))
-    assert [p["c"] for p in data["parts"]] == [maps.COLORS["zone_occupied"], maps.COLORS["zone_controlled"]]
+    assert [p["c"] for p in data["parts"]] == [*present.ZONE_COLORS["A"]]
     drawn = [shapely.from_geojson(json.dumps(p["g"])) for p in data["parts"]]
     area = sum(crs.area_km2([crs.to_metric(g) for g in drawn]))
     assert abs(area - zone.area_km2) / zone.area_km2 < 0.005  # simplified for the browser, same area

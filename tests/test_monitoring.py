@@ -2,6 +2,7 @@
 gaps consistent with the geometry, posts at their offset, user posts validated."""
 
 import json
+import math
 import subprocess
 import sys
 from itertools import pairwise
@@ -182,3 +183,13 @@ def test_overlapping_uav_orbits_watch_the_union_of_their_stretches(front):
     assert shapely.symmetric_difference(got, expected).area / expected.area < 1e-4
     band = shapely.union_all(shapely.buffer(shapely.get_parts(front.frontline), 5_000)).area
     assert 0.9 * band < got.area <= band * 1.0001  # nearly the whole line's 5 km band
+
+
+def test_posts_for_area_is_the_hexagonal_layout_count():
+    """Discs of radius R tile an area without gaps as hexagons of (3√3/2)·R² km² each."""
+    hexagon_km2 = 1.5 * math.sqrt(3) * 4.0**2  # 41.6 km² per camera post
+    assert mon.posts_for_area(hexagon_km2, 4.0) == 1
+    assert mon.posts_for_area(hexagon_km2 * 1.01, 4.0) == 2
+    assert mon.posts_for_area(10_000, 4.0) == math.ceil(10_000 / hexagon_km2) == 241
+    assert mon.posts_for_area(10_000, 12.0) < mon.posts_for_area(10_000, 4.0) / 8
+    assert mon.posts_for_area(0.0, 4.0) == 0

@@ -309,12 +309,12 @@ def test_file_name_shows_as_plain_text():
 
 
 def test_unexpected_error_in_an_upload_is_a_message(monkeypatch):
-    import ui.common
+    import ui.uploads
 
     def boom(data, kinds):
         raise RuntimeError("internal detail")
 
-    monkeypatch.setattr(ui.common, "read_geojson_bytes", boom)
+    monkeypatch.setattr(ui.uploads, "read_geojson_bytes", boom)
     data = (CORPUS / "valid_zone.geojson").read_bytes() + b" " * 7  # new content: not in the parse cache
     at = _upload(_app(), "zone.geojson", data, ("Polygon",))
     assert not at.exception
@@ -360,3 +360,56 @@ def test_line_refused_after_parsing_gives_a_message():
     assert "the limit is 10,000 km" in _shown(at.error[0].value)
     at.slider(key="width").set_value(10.0).run()
     assert not at.exception and _metrics(at)["Pull-back (km)"] == "5 + 5" and "10,000 km" in _shown(at.error[0].value)
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """What each download button would send when clicked: file_id -> (file name, bytes). The page's own
+    callables are run, as Streamlit runs them on a click."""
+    import io
+
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    files: dict[str, tuple[str, bytes]] = {}
+    real = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        file_id = real(self, data_callable, mimetype, coordinates, file_name, **kw)
+        files[file_id] = (file_name, data_callable)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+
+    def click(at, key: str) -> tuple[str, bytes]:
+        button = next(b for b in at.get("download_button") if b.key == key)
+        name, make = files[button.proto.deferred_file_id]
+        return name, make()
+
+    click.io = io
+    return click
+
+
+def test_explorer_csv_downloads_hold_the_figures_on_the_page(downloads):
+    """The settlements CSV lists the towns the page counts, the summary CSV the page's zone and people."""
+    import pandas as pd
+
+    at = _app()
+    at.slider(key="width").set_value(10.0).run()
+    name, data = downloads(at, "dl_towns")
+    assert name == "zone_10km_split50_2026-08-22_settlements.csv"
+    towns = pd.read_csv(downloads.io.BytesIO(data))
+    assert f"Settlements inside: {len(towns):,}" in [s.value for s in at.subheader]
+    assert {"name", "population", "share_inside", "people_inside", "side", "km_min", "km_max"} <= set(towns.columns)
+    assert towns["people_inside"].dropna().is_monotonic_decreasing  # most people inside first
+    name, data = downloads(at, "dl_summary")
+    summary = pd.read_csv(downloads.io.BytesIO(data)).iloc[0]
+    assert name == "zone_10km_split50_2026-08-22_summary.csv" and summary["width_km"] == 10
+    m = _metrics(at)
+    assert f"{summary['zone_km2']:,.0f} km²" == m["Zone area"]
+    assert summary["people_low"] <= summary["people_estimate"] <= summary["people_high"]
+    assert summary["people_occupied"] + summary["people_ukraine_controlled"] == pytest.approx(
+        summary["people_estimate"], abs=2
+    )
+    assert (
+        abs(_number(m["People inside (estimate)"]) - summary["people_estimate"]) <= 0.005 * summary["people_estimate"]
+    )

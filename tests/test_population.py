@@ -44,10 +44,10 @@ def test_lookup_agrees_with_geometry(front, pop_index):
     assert disagree <= 0.001 * by_lookup.sum() + 5  # only units on the zone's edge
 
 
-def test_known_town_distance_matches_independent_geodesic(front):
+def test_known_town_distance_matches_independent_geodesic(front, pop_index):
     """Kostiantynivka (Donetsk oblast) lies a few km from the line: our km_to_line (its
     centre's) must agree with a geodesic distance to the densified frontline within 1 km."""
-    towns = stats.towns_inside(front, zones.make_zone(front, 30, 0.5))
+    towns = stats.towns_inside(front, zones.make_zone(front, 30, 0.5), pop_index)
     town = towns.set_index("name").loc["Kostiantynivka"]
     line_ll = crs.to_wgs84(shapely.segmentize(front.frontline, 200))
     lon, lat = shapely.get_coordinates(line_ll).T
@@ -58,14 +58,14 @@ def test_known_town_distance_matches_independent_geodesic(front):
     assert town.km_min <= town.km_to_line <= town.km_max
 
 
-def test_a_city_enters_the_zone_part_by_part(front):
+def test_a_city_enters_the_zone_part_by_part(front, pop_index):
     """Kramatorsk (about 12-21 km from the line): not inside while the Ukrainian-side depth is
     short of its nearest part, partly inside in between, wholly inside past its farthest part."""
-    k = stats.towns_inside(front, zones.make_zone(front, 60, 0.5)).set_index("name").loc["Kramatorsk"]
+    k = stats.towns_inside(front, zones.make_zone(front, 60, 0.5), pop_index).set_index("name").loc["Kramatorsk"]
     assert 8 < k.km_min < k.km_to_line < k.km_max < 30 and k.share_inside == 1
 
     def share_at(w: float) -> float:
-        towns = stats.towns_inside(front, zones.make_zone(front, w, 0.5)).set_index("name")
+        towns = stats.towns_inside(front, zones.make_zone(front, w, 0.5), pop_index).set_index("name")
         return towns["share_inside"].get("Kramatorsk", 0.0)
 
     assert share_at(2 * k.km_min - 1) == 0 and share_at(2 * k.km_min + 1) > 0
@@ -98,10 +98,10 @@ def test_kramatorsk_airport_inside_25km_on_the_controlled_side(front):
     assert "Kramatorsk Airport" not in set(z20["name"])  # 10 km on each side is not enough
 
 
-def test_unknown_populations_are_not_zero_and_sort_last(front):
+def test_unknown_populations_are_not_zero_and_sort_last(front, pop_index):
     """GeoNames places with population 0 (unknown): listed when their centre is inside,
     with NaN people, after all places with known people inside."""
-    towns = stats.towns_inside(front, zones.make_zone(front, 25, 0.5))
+    towns = stats.towns_inside(front, zones.make_zone(front, 25, 0.5), pop_index)
     unknown = towns["population"].isna()
     assert unknown.any() and not (towns["population"] == 0).any()
     assert unknown.to_numpy()[unknown.argmax() :].all()  # once unknown, unknown to the end

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from gis import crs, layers, settlements, stats, zones
+from gis import crs, layers, present, settlements, stats, zones
 from gis.population import METHODS
 
 ROOT = layers.GEODATA_DIR.parent
@@ -171,16 +171,13 @@ def test_towns_table_distance_range_brackets_the_centre(front, pop_index):
     assert len(partly) and (partly.km_max > 12.5).all() and (partly.km_min <= 12.5).all()
 
 
-def test_main_towns_near_the_line_are_the_big_cities(front):
-    near = stats.towns_near_line(front)
+def test_main_towns_near_the_line_are_the_big_cities(front, pop_index):
+    near = stats.towns_near_line(front, pop_index)
     assert list(near["name"][:3]) == ["Kharkiv", "Zaporizhzhia", "Kherson"]
     assert (near.side == "ukraine_controlled").all() and (near.km_to_line <= 50).all()
-    sentence = stats.summary_sentence(
-        "test zone",
-        zones.make_zone(front, 25, 0.5),
-        stats.analyse(front, zones.make_zone(front, 25, 0.5), stats.population_index(front.date)),
-        near,
-    )
+    zone = zones.make_zone(front, 25, 0.5)
+    figures = present.zone_figures(front, zone, stats.analyse(front, zone, pop_index), "test zone")
+    sentence = present.summary_sentence(figures, near)
     assert "Kharkiv" in sentence and "Saltivka" not in sentence and "Kherson (305,239 people" in sentence
 
 

@@ -91,3 +91,36 @@ def test_ukrainian_preset_zone_contains_russian_one(front):
     ua = zones.make_zone(front, zones.PROPOSALS["ukrainian"].width_km, zones.PROPOSALS["ukrainian"].split)
     assert ua.area_km2 > 3 * ru.area_km2
     assert shapely.difference(ru.occupied, ua.occupied).area < 1.0
+
+
+def test_zone_difference_is_what_b_adds_by_side(front):
+    """The Compare page's 'B adds': the part of B outside A, on each side; A minus itself is empty."""
+    a, b = zones.make_zone(front, 5, 0.5), zones.make_zone(front, 25, 0.5)
+    added = zones.zone_difference(front, b, a)
+    assert added.custom and added.name == "difference"
+    assert added.area_km2_occupied == pytest.approx(b.area_km2_occupied - a.area_km2_occupied, rel=1e-3)
+    assert added.area_km2_controlled == pytest.approx(b.area_km2_controlled - a.area_km2_controlled, rel=1e-3)
+    a_all = shapely.union(a.occupied, a.controlled)
+    assert shapely.area(shapely.intersection(added.occupied, a_all)) < 1.0  # m²: nothing of A in it
+    assert zones.zone_difference(front, a, b).area_km2 < 0.01  # the narrower zone adds nothing
+    assert zones.zone_difference(front, a, a).area_km2 == 0
+
+
+def test_intersection_falls_back_to_a_1cm_grid_when_geos_fails(front, monkeypatch):
+    """Nearly coincident edges can make GEOS fail to node an overlay: the custom zone is cut again on a
+    1 cm grid instead of failing."""
+    real = shapely.intersection
+    grids = []
+
+    def flaky(a, b, grid_size=None, **kw):
+        grids.append(grid_size)
+        if grid_size is None:
+            raise shapely.errors.GEOSException("TopologyException: found non-noded intersection")
+        return real(a, b, grid_size=grid_size, **kw)
+
+    polygon = zones.make_zone(front, 20, 0.5).controlled.buffer(1000)
+    expected = zones.custom_zone(front, polygon)
+    monkeypatch.setattr(shapely, "intersection", flaky)
+    zone = zones.custom_zone(front, polygon)
+    assert 0.01 in grids and None in grids
+    assert zone.area_km2 == pytest.approx(expected.area_km2, rel=1e-6)

@@ -1,0 +1,34 @@
+"""Charts as Vega-Lite specs (Altair), built from ``gis`` tables."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from ui.state import NEGOTIATED_RANGE_KM
+
+
+def population_chart(curve: pd.DataFrame) -> dict:
+    """People vs total zone width (estimate line, range band, the range under negotiation shaded) from
+    ``PopulationIndex.curve`` (people per width in km). It does not depend on the width shown, so a slider
+    move sends the browser the same chart and the browser does not draw it again (the page states the width)."""
+    lo, hi = NEGOTIATED_RANGE_KM
+    x = alt.X("width_km:Q", title="total zone width (km)")
+    shade = (
+        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
+        .mark_rect(color="#999999", opacity=0.15)
+        .encode(x="from:Q", x2="to:Q")
+    )
+    band = (
+        alt.Chart(curve)
+        .mark_area(opacity=0.25)
+        .encode(x=x, y=alt.Y("low:Q", title="people (pre-war 2022 residents)"), y2="high:Q")
+    )
+    tooltip = [
+        alt.Tooltip("width_km", title="width (km)"),
+        alt.Tooltip("estimate", format=",.0f"),
+        alt.Tooltip("low", format=",.0f"),
+        alt.Tooltip("high", format=",.0f"),
+    ]
+    line = alt.Chart(curve).mark_line().encode(x=x, y="estimate:Q", tooltip=tooltip)
+    return (shade + band + line).properties(height=260).to_dict()

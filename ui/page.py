@@ -1,0 +1,57 @@
+"""Page setup shared by every page: layout, navigation, offline map assets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from gis import layers, maps
+from ui.messages import message
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+# The app's pages, in navigation order: (script, label). The built-in sidebar
+# navigation is hidden (.streamlit/config.toml) because it would label the
+# Explorer "app"; these links replace it.
+PAGES = [
+    ("app.py", "Explorer"),
+    ("pages/1_Compare_proposals.py", "Compare proposals"),
+    ("pages/2_Monitoring.py", "Monitoring"),
+    ("pages/3_History.py", "History"),
+    ("pages/4_Data_and_method.py", "Data & method"),
+]
+
+
+# Less empty space around the page (Streamlit's default is 6rem above), so the map fits the screen.
+# While a rerun is under way, Streamlit fades every element to 1/3 opacity over 1 s (after 0.5 s) and
+# animates a running icon: each reader's browser then draws ~60 frames a second for as long as it waits,
+# which under load was most of a waiting page's CPU (benchmarks.browser_profile). Elements still dim
+# after 0.5 s, in one step; the running icon is hidden.
+PAGE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding: 3.4rem 2rem 3rem 2rem; }
+h1 { font-size: 2.1rem !important; padding-top: 0.2rem !important; }
+[data-testid="stMetricValue"] { font-size: 1.85rem; }
+[data-testid="stElementContainer"][data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
+[data-testid="stStatusWidgetRunningIcon"] { display: none !important; }
+</style>"""
+
+
+def page_setup(title: str) -> None:
+    """Per page: wide layout, title, navigation links, offline map assets."""
+    st.set_page_config(page_title=f"{title} · Frontline Freeze Explorer", layout="wide")
+    st.html(PAGE_CSS)
+    with st.sidebar:
+        st.markdown("**Frontline Freeze Explorer**")
+        for script, label in PAGES:
+            st.page_link(script, label=label)
+        st.divider()
+        for n in layers.user_snapshot_notices():
+            message("warning", n)
+    setup_offline_map()
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def setup_offline_map() -> None:
+    """Copy Leaflet into static/ once per process and point folium at it."""
+    maps.install_leaflet_assets(STATIC_DIR)
+    maps.use_local_leaflet()
