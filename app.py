@@ -119,7 +119,7 @@ st.dataframe(
 )
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    airports = infra[infra.kind != "nuclear power plant"]
+    airports = infra[infra.kind.isin(layers.AIRPORT_KINDS)]
     st.markdown(f"**Airports and air bases inside: {len(airports)}**")
     if len(airports):
         st.dataframe(c.infrastructure_table(airports), hide_index=True, width="stretch", column_config=c.INFRA_COLUMNS)

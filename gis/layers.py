@@ -20,7 +20,8 @@ from gis import GisError
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 DATA_DATE = "2026-08-22"  # newest shipped frontline
 ATTRIBUTION = (
-    "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
+    "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0); "
+    "power plants: World Resources Institute, Global Power Plant Database (CC BY 4.0)"
 )
 USER_SOURCE = "user-added snapshot"
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # used with fullmatch: no trailing newline, ASCII digits only
@@ -66,8 +67,21 @@ def greyzone() -> gpd.GeoDataFrame:
     return _read("greyzone.parquet")
 
 
+NUCLEAR_KIND = "nuclear power plant"
+ENERGY_KINDS = (
+    "thermal power plant",
+    "hydroelectric power plant",
+    "pumped-storage power plant",
+    "hydroelectric and pumped-storage power plant",
+)
+AIRPORT_KINDS = ("airport", "air base")
+
+
 def infrastructure() -> gpd.GeoDataFrame:
-    """Nuclear power plants (one point per plant)."""
+    """One point per site: nuclear plants (GeoNuclearData, checked against WRI), thermal and hydro plants
+    (WRI), airports and air bases (airportsdata at OurAirports' runways). Columns: name, kind (NUCLEAR_KIND,
+    ENERGY_KINDS, AIRPORT_KINDS), code, detail, source, alias, status / status_date (e.g. the Kakhovka dam,
+    destroyed 2023-06-06), capacity_mw, site_source, site_check_km."""
     return _read("infrastructure.parquet")
 
 

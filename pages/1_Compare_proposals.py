@@ -69,7 +69,7 @@ def posts_for(z, sensor: str) -> int:
 def row(z, a) -> dict:
     p = a.population
     znpp = "yes" if "Zaporizhzhia NPP" in set(a.infrastructure["name"]) else "no"
-    airports = a.infrastructure[a.infrastructure.kind != "nuclear power plant"]
+    airports = a.infrastructure[a.infrastructure.kind.isin(layers.AIRPORT_KINDS)]
     return {
         "width (km)": f"{z.width_km:g}",
         "pull-back, occupied side (km)": f"{z.ru_depth_km:g}",
