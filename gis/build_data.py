@@ -38,6 +38,7 @@ DAILY_FROM = "2024-07-01"
 
 _OCCUPIED_NAME = re.compile(r"occupied|окупован|ордло|cadr|зайняті ворогом|^крим$", re.I)
 _NOT_OCCUPIED = re.compile(r"liberated|звільнен|unknown|під питанням", re.I)
+_GREY_NAME = re.compile(r"unknown status|під питанням", re.I)
 
 
 def _write(df: pd.DataFrame, name: str) -> None:
@@ -84,6 +85,56 @@ def _raw_snapshot_occupied(path: Path) -> shapely.Geometry:
         geom = shapely.force_2d(shapely.geometry.shape(feat["geometry"]))
         geoms.append(clean_polygonal(geom))
     return shapely.union_all(geoms)
+
+
+def _raw_snapshot_greyzone(path: Path) -> shapely.Geometry:
+    """Union of the "Unknown status" (grey zone) polygons of one raw DeepStateMap API snapshot (lon/lat)."""
+    data = json.loads(gzip.decompress(path.read_bytes()))
+    geoms = [
+        clean_polygonal(shapely.force_2d(shapely.geometry.shape(f["geometry"])))
+        for f in data["features"]
+        if _GREY_NAME.search(" ".join(p.strip() for p in str(f["properties"].get("name", "")).split("///")))
+    ]
+    return shapely.union_all(geoms) if geoms else shapely.Polygon()
+
+
+def greyzones_by_date(raw: Path, dates: list[str]) -> dict[str, shapely.Geometry]:
+    """For each date, the grey zone of the raw snapshot of that day or up to layers.GREYZONE_MAX_DAYS
+    before (lon/lat); dates without one (the daily files after 2025-08-03) are left out."""
+    from gis.layers import GREYZONE_MAX_DAYS
+
+    snaps = {}
+    for path in sorted((raw / "occupied" / "history_raw").glob("*.geojson.gz")):
+        snaps[datetime.fromtimestamp(int(path.name.split(".")[0]), tz=UTC).date()] = path
+    out = {}
+    for d in dates:
+        day = datetime.fromisoformat(d).date()
+        near = [s for s in snaps if 0 <= (day - s).days <= GREYZONE_MAX_DAYS]
+        if near:
+            grey = _raw_snapshot_greyzone(snaps[max(near)])
+            if not grey.is_empty:
+                out[d] = grey
+    return out
+
+
+def build_line_variants(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, raw: Path) -> gpd.GeoDataFrame:
+    """Per date, the other tracings of the line (``layers.alternative_lines``): without the line fill,
+    and on dates with a grey zone, the grey zone counted to either side; each with its simplified line
+    and where its sides differ from the main line's (lon/lat)."""
+    from gis.layers import alternative_lines
+
+    greys = greyzones_by_date(raw, list(occupied["date"]))
+    rows = []
+    for date, _, sides in _sides(occupied, ukraine_m):
+        grey = greys.get(date)
+        alts = alternative_lines(sides, ukraine_m, None if grey is None else crs.to_metric(grey))
+        for a in alts:
+            rows.append((date, a.name, crs.to_wgs84(a.line), crs.to_wgs84(a.flip)))
+        print(f"  {date}: other tracings {[a.name for a in alts]}")
+    dates, names, lines, flips = zip(*rows, strict=True)
+    out = gpd.GeoDataFrame({"date": dates, "variant": names}, geometry=list(lines), crs="EPSG:4326")
+    out["flip"] = gpd.GeoSeries(list(flips), crs="EPSG:4326")
+    return out
 
 
 def _water_package_geojson(spec: str, cache: Path) -> Path:
@@ -180,13 +231,30 @@ def build_frontlines(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry) ->
 HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)
 
 
-def build_history(occupied: gpd.GeoDataFrame, ukraine_m: shapely.Geometry, units: pd.DataFrame) -> pd.DataFrame:
-    """Per date: occupied km2 and %, frontline km, and people in zones of HISTORY_WIDTHS_KM (split 0.5)."""
+def build_history(
+    occupied: gpd.GeoDataFrame,
+    ukraine_m: shapely.Geometry,
+    units: pd.DataFrame,
+    settlements: gpd.GeoDataFrame,
+    variants: gpd.GeoDataFrame,
+) -> pd.DataFrame:
+    """Per date: occupied km2 and %, frontline km, and people in zones of HISTORY_WIDTHS_KM (split 0.5),
+    from the same per-date index as the live figures (settlements on their own side, the range's other
+    tracings of the line from ``variants``)."""
+    from gis.layers import AltLine
+
     ua_km2 = float(crs.area_km2(ukraine_m))
     rows = []
     for date, source, sides in _sides(occupied, ukraine_m):
         front = make_front(date, source, sides, ukraine_m)
-        index = population.PopulationIndex(units, front.frontline_simple, sides.occupied_side)
+        v = variants[variants.date == date]
+        alts = [
+            AltLine(n, crs.to_metric(line), crs.to_metric(flip))
+            for n, line, flip in zip(v.variant, v.geometry, v.flip, strict=True)
+        ]
+        index = population.PopulationIndex(
+            units, front.frontline_simple, sides.occupied_side, settlements, line_variants=alts
+        )
         occ_km2 = float(crs.area_km2(sides.occupied))
         row = {
             "date": date,
@@ -609,14 +677,19 @@ def main(argv: list[str] | None = None) -> None:
         ukraine_ll = gpd.read_parquet(GEODATA_DIR / "ukraine.parquet").geometry.values[0]
         occupied = gpd.read_parquet(GEODATA_DIR / "occupied.parquet")
 
-    settlements, units, factors = population.build_population_tables(raw, oblasts)
+    water_m = crs.to_metric(shapely.union_all(gpd.read_parquet(GEODATA_DIR / "water.parquet").geometry.values))
+    settlements, units, factors, hromadas = population.build_population_tables(raw, oblasts, water_m)
     _write(settlements, "settlements.parquet")
+    _write(hromadas, "hromadas.parquet")
     _write(build_infrastructure(raw, settlements), "infrastructure.parquet")
     _write(units, "population_units.parquet")
     factors.merge(oblasts[["iso", "name_en"]], on="iso").round({"units_sum": 0, "factor": 4}).to_csv(
         GEODATA_DIR / "population_scale_factors.csv", index=False
     )
-    _write(build_history(occupied, crs.to_metric(ukraine_ll), units), "history.parquet")
+    ukraine_m = crs.to_metric(ukraine_ll)
+    variants = build_line_variants(occupied, ukraine_m, raw)
+    _write(variants, "line_variants.parquet")
+    _write(build_history(occupied, ukraine_m, units, settlements, variants), "history.parquet")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import date as Date
 from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from gis import GisError
 
@@ -115,6 +117,12 @@ def pre2022_occupied() -> gpd.GeoDataFrame:
 def settlements() -> gpd.GeoDataFrame:
     """GeoNames settlements of 500+ people: geonameid, name, population, iso."""
     return _read("settlements.parquet")
+
+
+def hromadas() -> pd.DataFrame:
+    """The 1,469 hromadas of the KSE table: code, centre (official name, lon/lat), official 2022 total and
+    urban population, settlements, area (km2), oblast iso; for plain cross-checks."""
+    return _read_plain("hromadas.parquet")
 
 
 def population_units() -> pd.DataFrame:
@@ -264,3 +272,72 @@ def front(date: str | None = None):
     else:
         sides = derive_sides(crs.to_metric(row.geometry), ua, fill=crs.to_metric(fill))
     return make_front(date, row["source"], sides, ua)
+
+
+# --------------------------------------------------------------------------- other tracings of the line
+
+
+@dataclass(frozen=True)
+class AltLine:
+    """Another reasonable tracing of a date's line, for the people range (METRIC_CRS): its line, simplified
+    as the main one, and ``flip``, where its sides differ from the main line's (polygons)."""
+
+    name: str  # "no_fill", "grey_occupied", "grey_controlled"
+    line: BaseGeometry
+    flip: BaseGeometry
+
+
+ALT_LINE_LABELS = {
+    "no_fill": "the line traced without the gap and water fill",
+    "grey_occupied": "the grey zone counted as occupied",
+    "grey_controlled": "the grey zone counted as Ukrainian-controlled",
+}
+GREYZONE_MAX_DAYS = 7  # a date uses the grey zone of a raw DeepStateMap snapshot up to this many days older
+
+
+def alternative_lines(sides, ukraine_m: BaseGeometry, grey_m: BaseGeometry | None = None) -> list[AltLine]:
+    """The date's other tracings (metric): without the line fill (gaps and water between occupied banks,
+    ``gis.frontline``), and where a grey zone is known, with it counted to either side. A tracing that
+    gives the same line and sides as ``sides`` is left out."""
+    import shapely
+
+    from gis.frontline import BUFFER_SIMPLIFY_M, derive_sides
+
+    fill = sides.fill if sides.fill is not None else shapely.Polygon()
+    cands = [("no_fill", sides.occupied, shapely.Polygon())]
+    if grey_m is not None and not grey_m.is_empty:
+        cands.append(("grey_occupied", shapely.union(sides.occupied, grey_m), fill))
+        cands.append(("grey_controlled", shapely.difference(sides.occupied, grey_m), shapely.difference(fill, grey_m)))
+    out = []
+    main_line = shapely.simplify(sides.frontline, BUFFER_SIMPLIFY_M)
+    for name, occ, f in cands:
+        try:
+            alt = derive_sides(occ, ukraine_m, fill=f)
+        except GisError:
+            continue
+        flip = shapely.symmetric_difference(sides.occupied_side, alt.occupied_side)
+        line = shapely.simplify(alt.frontline, BUFFER_SIMPLIFY_M)
+        if shapely.area(flip) < 1.0 and line.equals(main_line):
+            continue
+        out.append(AltLine(name, line, flip))
+    return out
+
+
+@lru_cache(maxsize=16)
+def line_variants(date: str) -> tuple[AltLine, ...]:
+    """A date's other tracings of the line (metric): stored for shipped dates (``line_variants.parquet``,
+    built by ``gis.build_data``), derived for user-added snapshots (no grey zone: without the fill only)."""
+    from gis import crs
+
+    date = check_date(date)
+    stored = _read_plain("line_variants.parquet") if (GEODATA_DIR / "line_variants.parquet").exists() else None
+    user = _user_snapshots()[0]
+    if stored is not None and date in set(stored["date"]) and not (user is not None and date in set(user.date)):
+        rows = gpd.read_parquet(GEODATA_DIR / "line_variants.parquet")
+        rows = rows[rows.date == date]
+        return tuple(
+            AltLine(n, crs.to_metric(line), crs.to_metric(flip))
+            for n, line, flip in zip(rows.variant, rows.geometry, rows.flip, strict=True)
+        )
+    f = front(date)
+    return tuple(alternative_lines(f.sides, f.ukraine))

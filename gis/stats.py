@@ -54,17 +54,22 @@ def occupied_summary(date: str) -> dict:
     }
 
 
-def population_index_for(front: Front) -> PopulationIndex:
-    """The population and settlement precompute (about 0.5 s) for any Front, shipped or custom."""
+def population_index_for(front: Front, line_variants=()) -> PopulationIndex:
+    """The population and settlement precompute (about 2 s) for any Front, shipped or custom;
+    ``line_variants``: the date's other tracings of the line (``layers.line_variants``; none for a custom line)."""
     return PopulationIndex(
-        layers.population_units(), front.frontline_simple, front.sides.occupied_side, layers.settlements()
+        layers.population_units(),
+        front.frontline_simple,
+        front.sides.occupied_side,
+        layers.settlements(),
+        line_variants=line_variants,
     )
 
 
 @lru_cache(maxsize=16)
 def population_index(date: str) -> PopulationIndex:
     """The per-date population precompute, cached."""
-    return population_index_for(layers.front(date))
+    return population_index_for(layers.front(date), layers.line_variants(date))
 
 
 def towns_inside(front: Front, zone: Zone, index: PopulationIndex | None = None) -> pd.DataFrame:
