@@ -203,8 +203,9 @@ def build_population_tables(
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (settlements, population units, per-oblast scale factors, hromadas) from the raw inputs.
 
-    Units: method, lon, lat, pop (people, scaled to the OCHA 2022 oblast totals), pop_area (the
-    dasymetric units' people if each hromada's total were spread evenly over its land; also scaled),
+    Units: method, lon, lat, pop (people, scaled to the OCHA 2022 oblast totals), pop_area and pop_centre
+    (the dasymetric units' people if each hromada's total were spread evenly over its land, or put at its
+    centre: two of the range's placements; also scaled),
     iso, settlement_id (the settlement a unit belongs to, -1 for rural grid points). Nothing is placed
     on ``water_m`` (metric water mask) except a settlement point with no land in its extent.
     """
@@ -237,25 +238,33 @@ def build_population_tables(
     town_codes = set(settlements.loc[settlements.settlement_id.isin(centre_ids), "hromada_code"])
     at_centre = np.where(empty, h.rural, 0.0) + np.where(h.hromada_code.isin(town_codes), 0.0, h.total - h.rural)
     stranded = pd.DataFrame(
-        {"x": h.x, "y": h.y, "pop": at_centre, "pop_area": np.where(empty, h.total, 0.0), "iso": h.iso}
+        {
+            "x": h.x,
+            "y": h.y,
+            "pop": at_centre,
+            "pop_area": np.where(empty, h.total, 0.0),
+            "pop_centre": h.total,
+            "iso": h.iso,
+        }
     )
     fallback = su[su.iso.isin(NOT_IN_HROMADA_TABLE)]
     m2 = pd.concat(
         [
-            wide.assign(pop_area=0.0),
-            grid.assign(settlement_id=-1),
+            wide.assign(pop_area=0.0, pop_centre=0.0),
+            grid.assign(settlement_id=-1, pop_centre=0.0),
             stranded.assign(settlement_id=-1),
-            fallback.assign(pop_area=fallback["pop"]),
+            fallback.assign(pop_area=fallback["pop"], pop_centre=fallback["pop"]),
         ],
         ignore_index=True,
     ).assign(method="dasymetric")
 
-    units = pd.concat([m1.assign(pop_area=0.0), m2], ignore_index=True)
-    units = units[(units["pop"] > 0) | (units["pop_area"] > 0)].reset_index(drop=True)
+    units = pd.concat([m1.assign(pop_area=0.0, pop_centre=0.0), m2], ignore_index=True)
+    units = units[(units["pop"] > 0) | (units["pop_area"] > 0) | (units["pop_centre"] > 0)].reset_index(drop=True)
     factors = scale_factors(units, totals)
     units = _scale_to_totals(units, totals)
-    area_sums = units.groupby(["method", "iso"])["pop_area"].transform("sum")
-    units["pop_area"] = np.where(area_sums > 0, units["pop_area"] * units["iso"].map(totals) / area_sums, 0.0)
+    for col in ("pop_area", "pop_centre"):
+        sums = units.groupby(["method", "iso"])[col].transform("sum")
+        units[col] = np.where(sums > 0, units[col] * units["iso"].map(totals) / sums, 0.0)
     lon, lat = crs.transform_xy(crs.METRIC_CRS, crs.WGS84, units.x.to_numpy(), units.y.to_numpy())
     out = pd.DataFrame(
         {
@@ -264,6 +273,7 @@ def build_population_tables(
             "lat": np.asarray(lat, "float64"),
             "pop": units["pop"].astype("float32"),
             "pop_area": units["pop_area"].astype("float32"),
+            "pop_centre": units["pop_centre"].astype("float32"),
             "iso": units["iso"],
             "settlement_id": units["settlement_id"].astype("int32"),
         }
@@ -274,15 +284,17 @@ def build_population_tables(
 # --------------------------------------------------------------------------- runtime
 
 # The range's alternatives. Where people are placed: the two methods above; "points": the settlements
-# method with every settlement's people at its centre point; "hromada_area": each hromada's 2022 total
-# spread evenly over the land of its approximate area. Where the line is: the main tracing and the
-# date's others (``layers.alternative_lines``: without the gap and water fill; the grey zone counted to
-# either side where it is known).
-PLACEMENTS = ("settlements", "dasymetric", "points", "hromada_area")
+# method with every settlement's people at its centre point; "hromada_centres": each hromada's 2022 total
+# at its centre (the plain centroid count); "hromada_area": each hromada's total spread evenly over the
+# land of its approximate area (the last two scaled to the OCHA oblast totals like the methods). Where the
+# line is: the main tracing and the date's others (``layers.alternative_lines``: without the gap and water
+# fill; the grey zone counted to either side where it is known).
+PLACEMENTS = ("settlements", "dasymetric", "points", "hromada_centres", "hromada_area")
 PLACEMENT_LABELS = {
     "settlements": "settlements, towns over compact extents",
     "dasymetric": "towns over wide extents, rural people on a grid",
     "points": "every settlement at its centre point",
+    "hromada_centres": "each hromada's people at its centre",
     "hromada_area": "each hromada's people spread over its area",
 }
 MAIN_LINE = "main"
@@ -334,51 +346,83 @@ def _segments(line_m: BaseGeometry) -> np.ndarray:
     return np.concatenate(segs) if segs else np.array([], dtype=object)
 
 
-def _nearest_km(x: np.ndarray, y: np.ndarray, segs: np.ndarray, max_km: float = MAX_DISTANCE_KM) -> np.ndarray:
-    """Distance (km) from metric points to the nearest of ``segs``; inf beyond ``max_km`` or without segments."""
-    out = np.full(len(x), np.inf)
-    if len(segs) == 0 or len(x) == 0:
+# Nearest-segment searches are much cheaper with a small search radius: points are searched in bands of
+# their own limit (km).
+_BANDS_KM = (2.0, 5.0, 10.0, 20.0, 40.0, 80.0, MAX_DISTANCE_KM)
+
+
+def _nearest_km(pts: np.ndarray, segs: np.ndarray, limit_km: np.ndarray | float = MAX_DISTANCE_KM) -> np.ndarray:
+    """Distance (km) from metric points (shapely Points) to the nearest of ``segs``; inf where beyond the
+    point's ``limit_km`` (a number or one per point; at most MAX_DISTANCE_KM) or without segments."""
+    out = np.full(len(pts), np.inf)
+    if len(segs) == 0 or len(pts) == 0:
         return out
+    limit = np.broadcast_to(np.minimum(np.asarray(limit_km, float), MAX_DISTANCE_KM), (len(pts),))
     tree = shapely.STRtree(segs)
-    (pi, _), dist = tree.query_nearest(
-        shapely.points(x, y), max_distance=max_km * 1000.0, return_distance=True, all_matches=False
-    )
-    out[pi] = dist / 1000.0
+    lo = -np.inf
+    for hi in _BANDS_KM:
+        sel = np.flatnonzero((limit > lo) & (limit <= hi))
+        lo = hi
+        if len(sel) == 0:
+            continue
+        (pi, _), dist = tree.query_nearest(pts[sel], max_distance=hi * 1000.0, return_distance=True, all_matches=False)
+        d = dist / 1000.0
+        out[sel[pi]] = np.where(d <= limit[sel[pi]], d, np.inf)
     return out
 
 
 def distance_to_line_km(
-    x: np.ndarray, y: np.ndarray, line_m: BaseGeometry, max_km: float = MAX_DISTANCE_KM
+    x: np.ndarray, y: np.ndarray, line_m: BaseGeometry, max_km: float = MAX_DISTANCE_KM, pts: np.ndarray | None = None
 ) -> np.ndarray:
     """Distance (km) from metric points to a metric line; inf beyond ``max_km``.
 
-    Uses an STRtree of the line's segments so it scales to 10^5 points.
+    Uses an STRtree of the line's segments so it scales to 10^5 points; points farther than ``max_km``
+    from the line's bounding box are not searched.
     """
-    return _nearest_km(x, y, _segments(line_m), max_km)
+    segs = _segments(line_m)
+    out = np.full(len(x), np.inf)
+    if len(segs) == 0:
+        return out
+    x0, y0, x1, y1 = shapely.total_bounds(segs)
+    m = max_km * 1000.0
+    near = np.flatnonzero((x >= x0 - m) & (x <= x1 + m) & (y >= y0 - m) & (y <= y1 + m))
+    pts = shapely.points(x[near], y[near]) if pts is None else pts[near]
+    out[near] = _nearest_km(pts, segs, max_km)
+    return out
 
 
 def alt_distance_km(
-    x: np.ndarray, y: np.ndarray, d_main_km: np.ndarray, main_m: BaseGeometry, alt_m: BaseGeometry, tol_m: float = 100.0
+    pts: np.ndarray, d_main_km: np.ndarray, main_m: BaseGeometry, alt_m: BaseGeometry, tol_m: float = 100.0
 ) -> np.ndarray:
-    """Distance (km) to another tracing ``alt_m`` of the line, from the distances ``d_main_km`` to the main
-    one: the two share most of their segments (within ``tol_m``, the simplification of both), so only the
-    alternative's own segments are searched for every point, and the points whose nearest main segment is
-    not on the alternative are measured again. Points beyond MAX_DISTANCE_KM of the main line stay inf."""
+    """Distance (km) to another tracing ``alt_m`` of the line, from the distances ``d_main_km`` of the points
+    ``pts`` to the main one: the two share most of their segments (within ``tol_m``, the simplification of
+    both), so a point is searched only for the alternative's own segments nearer than its main distance,
+    and measured again where its nearest main segment is not on the alternative. Points beyond
+    MAX_DISTANCE_KM of the main line stay inf."""
     main_segs, alt_segs = _segments(main_m), _segments(alt_m)
     if len(alt_segs) == 0:
-        return np.full(len(x), np.inf)
-    mid = lambda segs: shapely.get_coordinates(shapely.line_interpolate_point(segs, 0.5, normalized=True))  # noqa: E731
-    am, mm = mid(alt_segs), mid(main_segs)
-    new = alt_segs[_nearest_km(am[:, 0], am[:, 1], main_segs, tol_m / 1000) * 1000 > tol_m]
-    gone = main_segs[_nearest_km(mm[:, 0], mm[:, 1], alt_segs, tol_m / 1000) * 1000 > tol_m]
+        return np.full(len(pts), np.inf)
+    mid = lambda segs: shapely.line_interpolate_point(segs, 0.5, normalized=True)  # noqa: E731
+    new = alt_segs[_nearest_km(mid(alt_segs), main_segs, tol_m / 1000) * 1000 > tol_m]
+    gone = main_segs[_nearest_km(mid(main_segs), alt_segs, tol_m / 1000) * 1000 > tol_m]
     out = np.asarray(d_main_km, float).copy()
-    near = np.isfinite(out)
+    near = np.flatnonzero(np.isfinite(out))
     if len(new):
-        out[near] = np.minimum(out[near], _nearest_km(x[near], y[near], new))
+        out[near] = np.minimum(out[near], _nearest_km(pts[near], new, d_main_km[near]))
     if len(gone):
-        sel = np.flatnonzero(near)
-        again = sel[_nearest_km(x[sel], y[sel], gone) <= d_main_km[sel] + 1e-6]
-        out[again] = _nearest_km(x[again], y[again], alt_segs)
+        again = near[np.isfinite(_nearest_km(pts[near], gone, d_main_km[near] + 1e-6))]
+        out[again] = _nearest_km(pts[again], alt_segs)
+    return out
+
+
+def _contains(geom: BaseGeometry, pts_tree: shapely.STRtree, n: int) -> np.ndarray:
+    """Mask of the ``n`` points of ``pts_tree`` inside a (multi)polygon of thin, scattered parts (a tree
+    query per part: much faster than a point-in-polygon test of every point)."""
+    out = np.zeros(n, bool)
+    parts = shapely.get_parts(geom)
+    parts = parts[shapely.area(parts) > 0] if len(parts) else parts
+    if len(parts):
+        out[pts_tree.query(parts, predicate="contains")[1]] = True
     return out
 
 
@@ -424,13 +468,14 @@ class PopulationIndex:
         self.units = units.reset_index(drop=True)
         x, y = crs.metric_xy(units["lon"].to_numpy(), units["lat"].to_numpy())
         self.x, self.y = x, y
-        self.dist_km = distance_to_line_km(x, y, frontline_m)
+        pts = shapely.points(x, y)
+        self.dist_km = distance_to_line_km(x, y, frontline_m, pts=pts)
         shapely.prepare(occupied_side_m)
         self.occupied = shapely.contains_xy(occupied_side_m, x, y)
         self.pop = units["pop"].to_numpy(np.float64)
-        self.pop_area = (
-            units["pop_area"].to_numpy(np.float32) if "pop_area" in units else np.zeros(len(units), np.float32)
-        )
+        zero = np.zeros(len(units), np.float32)
+        self.pop_area = units["pop_area"].to_numpy(np.float32) if "pop_area" in units else zero
+        self.pop_centre = units["pop_centre"].to_numpy(np.float32) if "pop_centre" in units else zero
         self.method_idx = units["method"].map({m: i for i, m in enumerate(METHODS)}).to_numpy()
         self.iso = units["iso"].to_numpy()
         self.sid = units["settlement_id"].to_numpy() if "settlement_id" in units else np.full(len(x), -1)
@@ -438,7 +483,7 @@ class PopulationIndex:
         self.line_names = (MAIN_LINE,)
         if settlements is not None:
             self._index_settlements(settlements, frontline_m, occupied_side_m)
-        self._curves(frontline_m, line_variants)
+        self._curves(frontline_m, line_variants, pts)
 
     def _index_settlements(
         self, settlements: gpd.GeoDataFrame, frontline_m: BaseGeometry, occupied_side_m: BaseGeometry
@@ -492,7 +537,7 @@ class PopulationIndex:
     # ------------------------------------------------------------------ the range's curves
 
     def _placement_weights(self) -> np.ndarray:
-        """Per placement (PLACEMENTS order), each unit's people (float64, shape (4, units))."""
+        """Per placement (PLACEMENTS order), each unit's people (float64, shape (placements, units))."""
         m0, m1 = self.method_idx == 0, self.method_idx == 1
         points = np.where(m0 & (self.sid < 0), self.pop, 0.0)
         if self.settlements is not None:
@@ -500,18 +545,20 @@ class PopulationIndex:
             np.add.at(points, self.centre_unit[has], self.town_pop[has])
         else:
             points = np.where(m0, self.pop, 0.0)
-        return np.stack([np.where(m0, self.pop, 0.0), np.where(m1, self.pop, 0.0), points, self.pop_area])
+        return np.stack(
+            [np.where(m0, self.pop, 0.0), np.where(m1, self.pop, 0.0), points, self.pop_centre, self.pop_area]
+        )
 
-    def _curves(self, frontline_m: BaseGeometry, line_variants) -> None:
+    def _curves(self, frontline_m: BaseGeometry, line_variants, pts: np.ndarray) -> None:
         """People-by-distance curves per (line, placement, side), and the per-placement weights a custom
         polygon needs (only the two that are not the methods themselves are kept)."""
         w = self._placement_weights()
         self._points_w = w[2].astype(np.float32)
         lines = [(MAIN_LINE, self.dist_km, self.occupied)]
+        pts_tree = shapely.STRtree(pts) if len(line_variants) else None
         for alt in line_variants:
-            shapely.prepare(alt.flip)
-            side = self.occupied ^ shapely.contains_xy(alt.flip, self.x, self.y)
-            lines.append((alt.name, alt_distance_km(self.x, self.y, self.dist_km, frontline_m, alt.line), side))
+            side = self.occupied ^ _contains(alt.flip, pts_tree, len(pts))
+            lines.append((alt.name, alt_distance_km(pts, self.dist_km, frontline_m, alt.line), side))
         self.line_names = tuple(name for name, _, _ in lines)
         self.curves = np.stack([np.stack([_cumulative(d, side, wp) for wp in w]) for _, d, side in lines])
 
@@ -555,6 +602,7 @@ class PopulationIndex:
                 [
                     *per_method,
                     float(self._points_w[mask].sum(dtype=np.float64)),
+                    float(self.pop_centre[mask].sum(dtype=np.float64)),
                     float(self.pop_area[mask].sum(dtype=np.float64)),
                 ]
             )[None, :]
