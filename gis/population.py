@@ -1,4 +1,4 @@
-"""Population inside a zone: two independent estimates and an honest range.
+"""Population inside a zone: two estimates and a range from real alternatives.
 
 Population units are points carrying a number of pre-war (2022) residents.
 Both methods put each city's and town's official 2022 population over its
@@ -20,10 +20,15 @@ in how a town is spread and where everybody else lives:
   centre, clipped to its oblast); Kyiv city, Crimea and Sevastopol, absent from
   the hromada table, use the settlements units. Also scaled to the OCHA totals.
 
+Nothing is placed on water (the water mask, applied when the units are built).
 Once per frontline date, ``PopulationIndex`` precomputes every unit's side and
-distance to the line (km); any zone (ru_km on the occupied side, ua_km on the
-controlled side) is then a vectorised lookup. ``estimate`` is the mean of the
-two methods, ``low``/``high`` their minimum and maximum.
+distance to the line (km) and keeps each settlement's extent on the side of its
+centre (renormalised per settlement, so every total is kept); any zone (ru_km on
+the occupied side, ua_km on the controlled side) is then a vectorised lookup.
+``estimate`` is the mean of the two methods; ``low``/``high`` the smallest and
+largest count over every combination of the range's alternatives: where people
+are placed (``PLACEMENTS``) and where the line is (the date's other tracings,
+``layers.line_variants``), each kept as a people-by-distance curve.
 """
 
 from __future__ import annotations
