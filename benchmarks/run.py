@@ -77,7 +77,8 @@ def bench_population() -> dict:
     front = layers.front(DATE)
     units = layers.population_units()
     t0 = time.perf_counter()
-    index = stats.population_index_for(front)  # a fresh precompute, not the cached one
+    # a fresh precompute, not the cached one, with the date's other tracings of the line (read and reprojected)
+    index = stats.population_index_for(front, layers.line_variants.__wrapped__(DATE))
     pre = time.perf_counter() - t0
     lookups = []
     for w in WIDTHS:

@@ -330,11 +330,10 @@ def line_variants(date: str) -> tuple[AltLine, ...]:
     from gis import crs
 
     date = check_date(date)
-    stored = _read_plain("line_variants.parquet") if (GEODATA_DIR / "line_variants.parquet").exists() else None
+    stored = _read("line_variants.parquet") if (GEODATA_DIR / "line_variants.parquet").exists() else None
     user = _user_snapshots()[0]
     if stored is not None and date in set(stored["date"]) and not (user is not None and date in set(user.date)):
-        rows = gpd.read_parquet(GEODATA_DIR / "line_variants.parquet")
-        rows = rows[rows.date == date]
+        rows = stored[stored.date == date]
         return tuple(
             AltLine(n, crs.to_metric(line), crs.to_metric(flip))
             for n, line, flip in zip(rows.variant, rows.geometry, rows.flip, strict=True)
