@@ -532,6 +532,9 @@ class PopulationIndex:
         cols = ("name", "iso", "pop_source", "alias", "label", "figure", "own_source")
         self.town_columns = {c: settlements[c].to_numpy() for c in cols if c in settlements}
         own = settlements["own_population"] if "own_population" in settlements else settlements["population"]
+        if "own_source" in settlements:  # the source of the figure a row shows
+            src = settlements["own_source"]
+            self.town_columns["pop_source"] = np.where(src.notna(), src, settlements["pop_source"]).astype(object)
         self.town_columns.update(
             population=settlements["population"].to_numpy(float),
             shown=np.where(own.notna(), own, settlements["population"]).astype(float),
@@ -703,22 +706,13 @@ class PopulationIndex:
                 "population": shown,
                 "share_inside": np.round(share[rows], 4),
                 "people_inside": people,
-                "people_inside_by_side": [
-                    {"occupied": None, "ukraine_controlled": None}
-                    if p != p
-                    else {"occupied": int(o), "ukraine_controlled": int(p - o)}
-                    for p, o in zip(people, occ, strict=True)
-                ],
+                "people_inside_by_side": _by_side_dicts(people, occ),
                 "side": np.where(self.centre_occupied[rows], "occupied", "ukraine_controlled"),
                 "km_to_line": _finite(self.centre_km[rows]),
                 "km_min": _finite(self.town_km_min[rows]),
                 "km_max": _finite(self.town_km_max[rows]),
                 "iso": col["iso"][rows],
-                "pop_source": (
-                    np.where(pd.isna(col["own_source"][rows]), col["pop_source"][rows], col["own_source"][rows])
-                    if "own_source" in col
-                    else col["pop_source"][rows]
-                ),
+                "pop_source": col["pop_source"][rows],
                 "alias": col["alias"][rows],
                 "lon": col["lon"][rows],
                 "lat": col["lat"][rows],
@@ -727,6 +721,17 @@ class PopulationIndex:
         return out.sort_values(["people_inside", "population"], ascending=False, na_position="last").reset_index(
             drop=True
         )
+
+
+def _by_side_dicts(people: np.ndarray, occupied: np.ndarray) -> list[dict]:
+    """{"occupied": n, "ukraine_controlled": n} per row (None where the people are unknown)."""
+    known = ~np.isnan(people)
+    occ = np.where(known, occupied, 0).astype(np.int64).tolist()
+    ctl = np.where(known, people - occupied, 0).astype(np.int64).tolist()
+    return [
+        {"occupied": o, "ukraine_controlled": c} if k else {"occupied": None, "ukraine_controlled": None}
+        for o, c, k in zip(occ, ctl, known.tolist(), strict=True)
+    ]
 
 
 def _finite(km: np.ndarray) -> np.ndarray:
