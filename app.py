@@ -67,11 +67,11 @@ st.dataframe(
 )
 left, right = st.columns([3, 2], gap="medium")
 with left:
-    airports = infra[infra.kind != present.NUCLEAR]
-    st.markdown(f"**Airports and air bases inside: {len(airports)}**")
-    if len(airports):
+    sites = infra[infra.kind != present.NUCLEAR]  # the nuclear plants are named above
+    st.markdown(f"**Airports, air bases and power plants inside: {len(sites)}**")
+    if len(sites):
         st.dataframe(
-            tables.infrastructure_table(airports), hide_index=True, width="stretch", column_config=tables.INFRA_COLUMNS
+            tables.infrastructure_table(sites), hide_index=True, width="stretch", column_config=tables.INFRA_COLUMNS
         )
     st.markdown("**Oblasts affected**")
     st.dataframe(

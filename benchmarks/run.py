@@ -77,7 +77,8 @@ def bench_population() -> dict:
     front = layers.front(DATE)
     units = layers.population_units()
     t0 = time.perf_counter()
-    index = stats.population_index_for(front)  # a fresh precompute, not the cached one
+    # the per-date precompute, with the date's other tracings of the line (read and reprojected)
+    index = stats.population_index(front)
     pre = time.perf_counter() - t0
     lookups = []
     for w in WIDTHS:

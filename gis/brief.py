@@ -291,6 +291,9 @@ def _legend_handles(front: Front, items: list[BriefZone], wrap: int = 34) -> lis
         Line2D([], [], ls="", marker="o", ms=6, mfc="white", mec="#222222", label="City or town (size: people, 2022)"),
         Line2D([], [], ls="", marker="o", ms=8, mfc=COLORS["npp"], mec="black", label="Nuclear power plant"),
         Line2D(
+            [], [], ls="", marker="s", ms=6, mfc=COLORS["energy"], mec="black", label="Thermal or hydro plant inside"
+        ),
+        Line2D(
             [], [], ls="", marker="^", ms=7, mfc=AIRPORT_COLOR, mec="white", label="Airport or air base inside a zone"
         ),
     ]
@@ -429,6 +432,8 @@ def _candidates(items: list[BriefZone], view: tuple[float, float, float, float])
     for r, x, y in zip(infra.itertuples(), ix, iy, strict=True):
         if r.kind == present.NUCLEAR:
             plants.append(_Label(x, y, r.name, "o", 8, COLORS["npp"], "black", 7.5, "bold", COLORS["npp"]))
+        elif r.kind in layers.ENERGY_KINDS:
+            plants.append(_Label(x, y, r.name, "s", 6, COLORS["energy"], "black", 6.8, "bold", COLORS["energy"]))
         else:
             airports.append(_Label(x, y, r.name, "^", 6.5, AIRPORT_COLOR, "white", 6.8, "normal", "#222222", "italic"))
     cities = _main_cities()
@@ -703,7 +708,7 @@ def town_rows(towns: pd.DataFrame, n: int) -> list[list[str]]:
     top = towns.sort_values("people_inside", ascending=False).head(n)
     return [
         [
-            r.name,
+            r.place + (" *" if r.figure == "urban hromada" else ""),  # the full label would not fit the column
             obl.get(r.iso, ""),
             "–" if r.population != r.population else f"{r.population:,.0f}",
             f"{r.share_inside:.0%}",
@@ -731,7 +736,8 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
     intro = (
         f"Frontline of {front.date}. People: {PRE_WAR_NOTE}. Towns with most people inside first; "
         "'% inside' is the share of the town's extent (and people) inside the zone; km from line: its nearest and "
-        "farthest part."
+        "farthest part. * people (2022): the urban hromada's total (the town and the settlements it governs), where "
+        "no source gives the town's own figure."
     )
     _wrap(fig, 0.03, 0.93, intro, 0.94 * PAGE_IN[0], 8, color="#333333")
     _towns_panel(fig, items)
@@ -767,9 +773,9 @@ def _infrastructure_panel(fig: Figure, items: list[BriefZone], x: float, panel_i
             if len(infra) > MAX_INFRA_ROWS:
                 y = _wrap(fig, x, y, f"… and {len(infra) - MAX_INFRA_ROWS} more.", panel_in, 7.5)
         else:
-            y = _wrap(fig, x, y, "No listed nuclear plant, airport or air base.", panel_in, 7.5)
+            y = _wrap(fig, x, y, "No listed nuclear, thermal or hydro plant, airport or air base.", panel_in, 7.5)
         y -= 0.008
-    note = "km: distance from the line. Listed: nuclear power plants, airports and air bases."
+    note = "km: distance from the line. Listed: nuclear, thermal and hydro power plants, airports and air bases."
     return _wrap(fig, x, y, note, panel_in, 7, color="#555555") - 0.01
 
 

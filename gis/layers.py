@@ -8,22 +8,24 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from datetime import date as Date
 from functools import cache, lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 from gis import GisError
 
 GEODATA_DIR = Path(__file__).resolve().parents[1] / "geodata"
 DATA_DATE = "2026-08-22"  # newest shipped frontline
 ATTRIBUTION = (
-    "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0)"
+    "Occupied territory © DeepStateMap.live; boundaries © Minregion (CC BY-SA); settlements © GeoNames (CC BY 4.0); "
+    "power plants: World Resources Institute, Global Power Plant Database (CC BY 4.0)"
 )
 USER_SOURCE = "user-added snapshot"
-NUCLEAR_KIND = "nuclear power plant"  # infrastructure.parquet ``kind`` of the nuclear plants
 # The raw 2022-2025 API snapshots are used before this date, the daily files after (history.parquet).
 DAILY_FROM = "2024-07-01"
 HISTORY_WIDTHS_KM = (4, 5, 10, 15, 20, 25, 30, 40, 50)  # zone widths whose people history.parquet holds per date
@@ -70,9 +72,21 @@ def greyzone() -> gpd.GeoDataFrame:
     return _read("greyzone.parquet")
 
 
+NUCLEAR_KIND = "nuclear power plant"  # infrastructure.parquet ``kind`` of the nuclear plants
+ENERGY_KINDS = (
+    "thermal power plant",
+    "hydroelectric power plant",
+    "pumped-storage power plant",
+    "hydroelectric and pumped-storage power plant",
+)
+AIRPORT_KINDS = ("airport", "air base")
+
+
 def infrastructure() -> gpd.GeoDataFrame:
-    """Listed infrastructure, one point per site: name, kind (``NUCLEAR_KIND``, airport or air base), detail,
-    source (see geodata/SOURCES.md)."""
+    """One point per site: nuclear plants (GeoNuclearData, checked against WRI), thermal and hydro plants
+    (WRI), airports and air bases (airportsdata at OurAirports' runways). Columns: name, kind (NUCLEAR_KIND,
+    ENERGY_KINDS, AIRPORT_KINDS), code, detail, source, alias, status / status_date (e.g. the Kakhovka dam,
+    destroyed 2023-06-06), capacity_mw, site_source, site_check_km."""
     return _read("infrastructure.parquet")
 
 
@@ -108,6 +122,12 @@ def settlements() -> gpd.GeoDataFrame:
     name_uk, population (2022 official for hromada centres, GeoNames otherwise), pop_source, kind, iso,
     radius_km of its extent, ..."""
     return _read("settlements.parquet")
+
+
+def hromadas() -> pd.DataFrame:
+    """The 1,469 hromadas of the KSE table: code, centre (official name, lon/lat), official 2022 total and
+    urban population, settlements, area (km2), oblast iso; for plain cross-checks."""
+    return _read_plain("hromadas.parquet")
 
 
 def population_units() -> pd.DataFrame:
@@ -268,3 +288,69 @@ def front(date: str | None = None):
     else:
         sides = derive_sides(crs.to_metric(row.geometry), ua, fill=crs.to_metric(fill))
     return make_front(date, row["source"], sides, ua)
+
+
+# --------------------------------------------------------------------------- other tracings of the line
+
+
+@dataclass(frozen=True)
+class AltLine:
+    """Another reasonable tracing of a date's line, for the people range (METRIC_CRS): its line, simplified
+    as the main one, and ``flip``, where its sides differ from the main line's (polygons)."""
+
+    name: str  # "no_fill", "grey_occupied", "grey_controlled"
+    line: BaseGeometry
+    flip: BaseGeometry
+
+
+ALT_LINE_LABELS = {
+    "no_fill": "the line traced without the gap and water fill",
+    "grey_occupied": "the grey zone counted as occupied",
+    "grey_controlled": "the grey zone counted as Ukrainian-controlled",
+}
+GREYZONE_MAX_DAYS = 7  # a date uses the grey zone of a raw DeepStateMap snapshot up to this many days older
+
+
+def alternative_lines(sides, ukraine_m: BaseGeometry, grey_m: BaseGeometry | None = None) -> list[AltLine]:
+    """The date's other tracings (metric): without the line fill (gaps and water between occupied banks,
+    ``gis.frontline``), and where a grey zone is known, with it counted to either side. A tracing that
+    gives the same line and sides as ``sides`` is left out."""
+    import shapely
+
+    from gis.frontline import BUFFER_SIMPLIFY_M, derive_sides
+
+    fill = sides.fill if sides.fill is not None else shapely.Polygon()
+    cands = [("no_fill", sides.occupied, shapely.Polygon())]
+    if grey_m is not None and not grey_m.is_empty:
+        cands.append(("grey_occupied", shapely.union(sides.occupied, grey_m), fill))
+        cands.append(("grey_controlled", shapely.difference(sides.occupied, grey_m), shapely.difference(fill, grey_m)))
+    out = []
+    main_line = shapely.simplify(sides.frontline, BUFFER_SIMPLIFY_M)
+    for name, occ, f in cands:
+        try:
+            alt = derive_sides(occ, ukraine_m, fill=f)
+        except GisError:
+            continue
+        flip = shapely.symmetric_difference(sides.occupied_side, alt.occupied_side)
+        line = shapely.simplify(alt.frontline, BUFFER_SIMPLIFY_M)
+        if shapely.area(flip) < 1.0 and line.equals(main_line):
+            continue
+        out.append(AltLine(name, line, flip))
+    return out
+
+
+def line_variants(front) -> tuple[AltLine, ...]:
+    """A Front's other tracings of its date's line (metric): stored for shipped dates (``line_variants.parquet``,
+    built by ``gis.build_data``), derived for user-added snapshots (no grey zone: without the fill only)."""
+    from gis import crs
+
+    date = front.date
+    stored = _read("line_variants.parquet") if (GEODATA_DIR / "line_variants.parquet").exists() else None
+    user = _user_snapshots()[0]
+    if stored is not None and date in set(stored["date"]) and not (user is not None and date in set(user.date)):
+        rows = stored[stored.date == date]
+        return tuple(
+            AltLine(n, crs.to_metric(line), crs.to_metric(flip))
+            for n, line, flip in zip(rows.variant, rows.geometry, rows.flip, strict=True)
+        )
+    return tuple(alternative_lines(front.sides, front.ukraine))

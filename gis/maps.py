@@ -101,6 +101,15 @@ def infrastructure_geojson() -> dict:
     return gpd.GeoDataFrame({"label": labels}, geometry=infra.geometry.values, crs="EPSG:4326").__geo_interface__
 
 
+@lru_cache(maxsize=1)
+def energy_geojson() -> dict:
+    """Thermal, hydroelectric and pumped-storage plants (WRI) as GeoJSON points with a tooltip label."""
+    infra = layers.infrastructure()
+    infra = infra[infra.kind.isin(layers.ENERGY_KINDS)]
+    labels = [f"{r.name}: {r.kind}, {r.detail}" for r in infra.itertuples()]
+    return gpd.GeoDataFrame({"label": labels}, geometry=infra.geometry.values, crs="EPSG:4326").__geo_interface__
+
+
 def date_geojson(front: Front) -> dict:
     """What the base map draws of a date (simplified for the browser): occupied area, frontline, bounds,
     grey zone, pre-2022 occupied; with the ``date``."""
@@ -151,7 +160,7 @@ def base_map(front: Front, height_px: int = 620, legend: list | None = None, fil
         make_layer(geo).add_to(m)
     Legend(legend_html([*(legend or DEFAULT_LEGEND), *BASE_LEGEND])).add_to(m)
     m.fit_bounds(geo["bounds"])  # open on the front, not on all of Ukraine
-    Attribution(f"Front {front.date} © DeepStateMap.live · Minregion · GeoNames · airportsdata").add_to(m)
+    Attribution(f"Front {front.date} © DeepStateMap.live · Minregion · GeoNames · airportsdata · WRI").add_to(m)
     return m
 
 
@@ -243,6 +252,18 @@ def airports_layer(geo: dict) -> FfeLayer:
     return FfeLayer("Airports and air bases", f"FFE.airports({{map}}, {_js(data)})")
 
 
+def energy_layer(geo: dict) -> folium.GeoJson:
+    """Thermal, hydroelectric and pumped-storage plants (Global Power Plant Database, WRI): a brown dot; the
+    tooltip gives kind, capacity and events since the source (the Kakhovka dam)."""
+    return folium.GeoJson(
+        energy_geojson(),
+        name="Thermal and hydro power plants",
+        marker=folium.CircleMarker(radius=4.5, weight=1.5, fill=True),
+        style_function=_style("#000000", COLORS["energy"], 1.5, 0.95),
+        tooltip=folium.GeoJsonTooltip(["label"], labels=False),
+    )
+
+
 def npp_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
         infrastructure_geojson(),
@@ -265,6 +286,7 @@ BASE_LAYERS: list[Callable[[dict], folium.map.Layer]] = [
     pre2022_layer,
     frontline_layer,
     towns_layer,
+    energy_layer,
     npp_layer,
     airports_layer,
     place_names_layer,
@@ -575,6 +597,7 @@ BASE_LEGEND = [
     ("Occupied territory", COLORS["occupied"], "fill"),
     ("Town (dot size: people)", COLORS["town"], "point"),
     ("Nuclear power plant", COLORS["npp"], "point"),
+    ("Thermal or hydro power plant", COLORS["energy"], "point"),
     ("Airport or air base", COLORS["airport"], "airport"),
 ]
 

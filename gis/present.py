@@ -23,7 +23,13 @@ from gis.zones import Zone
 PRE_WAR_NOTE = "pre-war residents (2022 statistics), not people there today"
 SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}  # what readers see
 NUCLEAR = layers.NUCLEAR_KIND
-INFRA_KIND_LABELS = {NUCLEAR: "nuclear plant"}  # shorter names for narrow tables
+INFRA_KIND_LABELS = {  # shorter names for narrow tables
+    NUCLEAR: "nuclear plant",
+    "thermal power plant": "thermal plant",
+    "hydroelectric power plant": "hydro plant",
+    "pumped-storage power plant": "pumped storage",
+    "hydroelectric and pumped-storage power plant": "hydro, pumped",
+}
 
 # One place for the colours (maps, legends, the brief).
 COLORS = {
@@ -41,6 +47,7 @@ COLORS = {
     "coverage": "#66bd63",
     "gap": "#d7191c",
     "airport": "#0b3d91",
+    "energy": "#8c510a",
 }
 # Zone fills (occupied side, Ukrainian-controlled side): zone A as on the Explorer, zone B lighter (Compare).
 ZONE_COLORS = {
@@ -131,7 +138,8 @@ class ZoneFigures:
     people: PopulationEstimate
     settlements: int
     nuclear: tuple[str, ...]
-    airports: tuple[str, ...]
+    airports: tuple[str, ...]  # airports and air bases
+    energy: tuple[str, ...]  # thermal, hydro and pumped-storage plants
     towns: pd.DataFrame = field(compare=False, repr=False)
     infrastructure: pd.DataFrame = field(compare=False, repr=False)
 
@@ -140,7 +148,6 @@ def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -
     """The one builder of a zone's headline figures (see ``ZoneFigures``)."""
     occ = occupied_summary(front)
     infra = analysis.infrastructure
-    nuclear = infra["kind"] == NUCLEAR
     return ZoneFigures(
         label=label,
         date=front.date,
@@ -159,8 +166,9 @@ def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -
         occupied_pct=occ["occupied_pct"],
         people=analysis.population,
         settlements=len(analysis.towns),
-        nuclear=tuple(infra.loc[nuclear, "name"]),
-        airports=tuple(infra.loc[~nuclear, "name"]),
+        nuclear=tuple(infra.loc[infra["kind"] == NUCLEAR, "name"]),
+        airports=tuple(infra.loc[infra["kind"].isin(layers.AIRPORT_KINDS), "name"]),
+        energy=tuple(infra.loc[infra["kind"].isin(layers.ENERGY_KINDS), "name"]),
         towns=analysis.towns,
         infrastructure=infra,
     )
@@ -182,12 +190,11 @@ def _depth(km: Callable[[ZoneFigures], float]) -> Callable[[ZoneFigures], str]:
     return lambda f: "–" if f.custom_zone else f"{km(f):g} km"
 
 
-def _airports_listed(f: ZoneFigures, n: int = 4) -> str:
+def _listed(names: tuple[str, ...], n: int = 4) -> str:
     """'3 (Kramatorsk Airport, …)': the count and the first ``n`` names."""
-    if not f.airports:
+    if not names:
         return "0"
-    names = ", ".join(f.airports[:n]) + (", …" if len(f.airports) > n else "")
-    return f"{len(f.airports)} ({names})"
+    return f"{len(names)} ({', '.join(names[:n])}" + (", …)" if len(names) > n else ")")
 
 
 # The brief's figures panel.
@@ -205,6 +212,7 @@ BRIEF_ROWS = (
     Row("Settlements inside", lambda f: f"{f.settlements:,}"),
     Row("Nuclear plants inside", lambda f: ", ".join(f.nuclear) or "none", True),
     Row("Airports, air bases inside", lambda f: f"{len(f.airports)}"),
+    Row("Power plants inside", lambda f: f"{len(f.energy)}"),
 )
 
 
@@ -225,7 +233,8 @@ COMPARE_ROWS = (
     Row("people (range)", lambda f: f"{f.people.low:,.0f} – {f.people.high:,.0f}"),
     Row("settlements inside", lambda f: f"{f.settlements:,}"),
     Row("Zaporizhzhia NPP inside", lambda f: "yes" if "Zaporizhzhia NPP" in f.nuclear else "no"),
-    Row("airports and air bases inside", _airports_listed),
+    Row("airports and air bases inside", lambda f: _listed(f.airports)),
+    Row("power plants inside (thermal, hydro)", lambda f: _listed(f.energy)),
     Row("camera posts to watch the whole zone", _posts("camera")),
     Row("radar posts to watch the whole zone", _posts("radar_people")),
 )
@@ -376,5 +385,5 @@ def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
         )
         parts.append(f"It puts {listed} inside the zone.")
     else:
-        parts.append("No listed nuclear plant or airport lies inside it.")
+        parts.append("No listed nuclear plant, power plant or airport lies inside it.")
     return " ".join(parts)

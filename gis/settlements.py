@@ -19,10 +19,19 @@ Built once by ``python -m gis.build_data`` (``build_settlements``); the app read
    the former one as ``alias``.
 4. **Extent**: a settlement of ``pop`` people covers a disc of area
    ``pop / URBAN_DENSITY`` km² (capped by its hromada's area), clipped to its
-   hromada's approximate area; its people are spread evenly over it
+   hromada's approximate area and to land (the water mask: nobody lives on the
+   Dnipro or the Kakhovka reservoir's bed); its people are spread evenly over it
    (``extent_points``; the second population method uses a wider disc of
    ``WIDE_DENSITY`` people per km²), so a zone edge crossing a city counts the
-   part inside.
+   part inside. Per frontline date, ``gis.population`` keeps each extent on the
+   side of the line where its centre lies.
+5. **Each row's own figure** (``own_figures``): a city or town hromada's urban
+   population can include other towns of the hromada (Kramatorsk's 179,501 holds
+   Biletske, Yasnohirka...). The town's own figure is known where the hromada is
+   that one settlement, where GeoNames gives the town the same figure, or where
+   GeoNames' lower figure is what the hromada's other listed places leave of the
+   official total; elsewhere the row is labelled "<town> urban hromada". People in
+   zones are counted from the hromada figure either way.
 """
 
 from __future__ import annotations
@@ -128,13 +137,15 @@ WIDE_DENSITY_PER_KM2 = 1500.0
 
 
 def extent_points(
-    x: float, y: float, radius_m: float, clip=None, profile: str = "compact"
+    x: float, y: float, radius_m: float, clip=None, profile: str = "compact", water=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Points (metric x, y rows) and weights (summing to 1) spreading a settlement evenly over its extent.
 
     ``radius_m`` is the compact radius r; the wide profile uses r x sqrt(URBAN / WIDE density).
     The centre comes first; then a square grid of step R/6 (250-500 m) inside the disc,
-    keeping only points inside ``clip`` (e.g. the hromada's area) if given.
+    keeping only points inside ``clip`` (e.g. the hromada's area) if given and, if a ``water``
+    mask is given, only points on land (the centre too, unless no point of the extent is on land:
+    then the centre alone stands for the place).
     """
     outer = radius_m * (np.sqrt(URBAN_DENSITY_PER_KM2 / WIDE_DENSITY_PER_KM2) if profile == "wide" else 1.0)
     if outer <= 0:
@@ -146,8 +157,11 @@ def extent_points(
     pts = np.vstack([[x, y], np.column_stack([x + gx[keep], y + gy[keep]])])
     if clip is not None:
         inside = shapely.contains_xy(clip, pts[:, 0], pts[:, 1])
-        inside[0] = True  # the centre always stands for the place
+        inside[0] = True  # the centre stands for the place
         pts = pts[inside]
+    if water is not None:
+        land = ~shapely.contains_xy(water, pts[:, 0], pts[:, 1])
+        pts = pts[land] if land.any() else pts[:1]
     return pts, np.full(len(pts), 1.0 / len(pts))
 
 
@@ -181,6 +195,7 @@ def _hromadas(raw: Path) -> pd.DataFrame:
         "total_popultaion_2022",
         "urban_popultaion_2022.x",
         "square",
+        "n_settlements",
     ]
     h = pd.read_csv(raw / "population" / "kse_hromadas_full_dataset.csv", usecols=cols)
     return h.rename(columns={"total_popultaion_2022": "total_pop", "urban_popultaion_2022.x": "urban_pop"})
@@ -272,6 +287,49 @@ def current_name_uk(kse_uk: str, alternates: list[str], latin: str | None) -> st
     return ukrainian_name(alternates, latin) or kse_uk
 
 
+URBAN_HROMADA = "urban hromada"  # ``figure`` of a row that shows its hromada's urban total
+OWN_FIGURE = "settlement"  # ``figure`` of a row that shows the settlement's own population
+SAME_FIGURE = 0.005  # two figures within 0.5 % are the same figure
+
+
+def own_figures(df: pd.DataFrame, x: np.ndarray, y: np.ndarray, cells_by_code: dict) -> tuple:
+    """Per row: the settlement's own population (NaN where unknown), its source, and ``figure``.
+
+    A city or town hromada centre carries its hromada's official *urban* population U (State
+    Statistics 2022), which counts every town of the hromada. The centre's own figure is:
+    U where the hromada is this one settlement (KSE ``n_settlements`` = 1) or where GeoNames gives
+    the town the same figure (within SAME_FIGURE); GeoNames' lower figure G where the hromada's
+    other places that GeoNames lists (in its approximate area, after districts are removed) hold at
+    least U - G people, so the two sources agree; unknown otherwise (``figure`` URBAN_HROMADA: the
+    row shows U and says so). Every other row shows its own figure (GeoNames, OCHA for Kyiv).
+    """
+    pop = df.population.to_numpy(float)
+    urban = (df.kind.to_numpy() == "city or town") & (df.pop_source.to_numpy() == KSE_SOURCE)
+    cell_of = _hromada_of(df, x, y, cells_by_code)
+    others = np.bincount(
+        np.maximum(cell_of, 0),
+        weights=np.where((cell_of >= 0) & (cell_of != np.arange(len(df))), np.nan_to_num(df.geonames_pop), 0.0),
+        minlength=len(df),
+    )
+    g = df.geonames_pop.to_numpy(float)
+    alone = df.n_settlements.to_numpy(float) == 1
+    same = np.abs(g / pop - 1) <= SAME_FIGURE
+    lower = (g < pop) & (pop - g <= others)
+    own = np.where(~urban, pop, np.where(alone | same, pop, np.where(lower, g, np.nan)))
+    source = np.select(
+        [~urban, alone, same, lower],
+        [
+            df.pop_source.to_numpy(),
+            "State Statistics 2022 (the hromada is this one settlement)",
+            "State Statistics 2022 (GeoNames gives the town the same figure)",
+            "GeoNames (the rest of the hromada's official 2022 urban total is in its other towns)",
+        ],
+        None,
+    )
+    figure = np.where(np.isnan(own) & urban, URBAN_HROMADA, OWN_FIGURE)
+    return own, source, figure
+
+
 RENAMED_BELOW = 0.6  # name similarity (0-1) under which GeoNames' name is another name, not another spelling
 
 
@@ -294,6 +352,8 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
             "geonameid": np.where(match >= 0, gn.geonameid.to_numpy()[np.maximum(match, 0)], -1),
             "hromada_code": h.hromada_code,
             "max_area_km2": h.square,
+            "n_settlements": h.n_settlements,
+            "geonames_pop": gn_pop,
             "alternates": [gn.alternates.iat[j] if j >= 0 else [] for j in match],
             "alias_src": [gn.name.iat[j] if j >= 0 else None for j in match],
             # where matched, the place's own GeoNames point (KSE's centre coordinates can be off)
@@ -314,6 +374,8 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
             "geonameid": rest.geonameid,
             "hromada_code": None,
             "max_area_km2": np.nan,
+            "n_settlements": np.nan,
+            "geonames_pop": rest.population.where(rest.population > 0).astype(float),
             "alternates": rest.alternates,
             "alias_src": rest.name,
             "lon": rest.lon,
@@ -352,7 +414,8 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
         f if f else (a if a and _norm(a) != _norm(n) else None)
         for f, a, n in zip(former, df.alias_src, df.name, strict=True)
     ]
-    df["cell"] = [cells_by_code.get(c) for c in df.hromada_code]
+    df["own_population"], df["own_source"], df["figure"] = own_figures(df, x, y, cells_by_code)
+    df["label"] = np.where(df.figure == URBAN_HROMADA, df.name + " urban hromada", df.name)
     df = df.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
     df["settlement_id"] = np.arange(len(df))
     cols = [
@@ -369,27 +432,44 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
         "radius_km",
         "geonameid",
         "hromada_code",
+        "label",
+        "figure",
+        "own_population",
+        "own_source",
     ]
     out = gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
-    out.attrs["cells"] = {sid: c for sid, c in zip(df.settlement_id, df.cell, strict=True) if c is not None}
     return out
 
 
-def settlement_units(settlements: gpd.GeoDataFrame, ukraine_m, profile: str = "compact") -> pd.DataFrame:
-    """Population units spreading each settlement over its extent: settlement_id, x, y (metric), pop.
+def settlement_units(
+    settlements: gpd.GeoDataFrame,
+    ukraine_m,
+    cells_by_code: dict,
+    water_m=None,
+    profile: str = "compact",
+) -> pd.DataFrame:
+    """Population units spreading each settlement over its extent on land: settlement_id, x, y (metric), pop.
 
-    Extents are clipped to the settlement's hromada area (``attrs['cells']``: settlement_id ->
-    metric polygon) or, where it has none, to Ukraine.
+    Extents are clipped to the settlement's hromada area (``cells_by_code``: hromada code -> metric
+    polygon; hromada centres only) or, where it has none, to Ukraine; points in ``water_m`` are dropped
+    (``extent_points``), so the water's share goes to the settlement's land.
     """
     x, y = crs.metric_xy(settlements.geometry.x, settlements.geometry.y)
-    cells = settlements.attrs.get("cells", {})
     shapely.prepare(ukraine_m)
+    if water_m is not None:
+        shapely.prepare(water_m)
     rows = []
-    for sid, xi, yi, r, pop in zip(
-        settlements.settlement_id, x, y, settlements.radius_km, settlements.population, strict=True
+    for sid, code, xi, yi, r, pop in zip(
+        settlements.settlement_id,
+        settlements.hromada_code,
+        x,
+        y,
+        settlements.radius_km,
+        settlements.population,
+        strict=True,
     ):
-        clip = cells.get(sid, ukraine_m)
+        clip = cells_by_code.get(code, ukraine_m) if isinstance(code, str) else ukraine_m
         shapely.prepare(clip)
-        pts, w = extent_points(xi, yi, r * 1000, clip, profile)
+        pts, w = extent_points(xi, yi, r * 1000, clip, profile, water_m)
         rows.append(pd.DataFrame({"settlement_id": sid, "x": pts[:, 0], "y": pts[:, 1], "pop": np.nan_to_num(pop) * w}))
     return pd.concat(rows, ignore_index=True)

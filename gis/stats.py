@@ -53,13 +53,15 @@ def occupied_summary(front: Front) -> dict:
 
 
 def population_index(front: Front) -> PopulationIndex:
-    """The population and settlement precompute (about 1 s) for a Front, shipped or custom: each unit's
-    side and distance to *this* front's line. Keyed to the line, so it cannot serve another one."""
+    """The population and settlement precompute (about 2 s) for a Front, shipped or custom: each unit's side
+    and distance to *this* front's line, and to the date's other tracings of it (``layers.line_variants``; none
+    for a custom line) for the range. Keyed to the line, so it cannot serve another one."""
     return PopulationIndex(
         layers.population_units(),
         front.frontline_simple,
         front.sides.occupied_side,
         layers.settlements(),
+        line_variants=() if front.custom else layers.line_variants(front),
         line_key=front.line_key,
     )
 

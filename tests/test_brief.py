@@ -90,11 +90,15 @@ def test_text_layer_has_date_figures_places_and_infrastructure(ua_pdf, ua, front
     ]
     assert sum(c in first for c in cities) >= 7, [c for c in cities if c not in first]
     assert "Zaporizhzhia NPP" in first and "Kramatorsk Airport" in first  # on the map
-    assert "Kramatorsk Airport" in both and "11.7" in both  # the infrastructure table
+    airport = ua[0].analysis.infrastructure.set_index("name").loc["Kramatorsk Airport"]
+    assert "Kramatorsk Airport" in both and f"{airport.km_to_line:g}" in both  # the infrastructure table
     assert "DeepStateMap" in both and "GeoNames" in both and "airportsdata" in both
     assert "ukraine_controlled" not in both and "Ukrainian-controlled" in both
     largest = ua[0].analysis.towns.sort_values("people_inside", ascending=False).iloc[0]
-    assert f"{largest['name']} " in _text(ua_pdf, 1) and f"{largest.people_inside:,.0f}" in _text(ua_pdf, 1)
+    # the row is the place's name, starred where its figure is the urban hromada's (the page says so)
+    shown = largest.place + (" *" if largest.figure == "urban hromada" else "")
+    assert shown in _text(ua_pdf, 1) and f"{largest.people_inside:,.0f}" in _text(ua_pdf, 1)
+    assert "* people (2022): the urban hromada's total" in _text(ua_pdf, 1)
 
 
 def test_map_labels_never_overlap_and_stay_inside(front, ua):

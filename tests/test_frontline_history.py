@@ -68,7 +68,7 @@ def test_cli_frontline_lengths(date, max_km):
 def test_occupied_kherson_is_far_from_the_2022_line(date):
     """The front was on the Inhulets, 15+ km away, not on the Dnipro banks behind Russian lines."""
     rows = _stats("--width-km", "50", "--date", date, "--max-towns", "5000")["population"]["settlements"]
-    kherson = next(r for r in rows if r["name"] == "Kherson")
+    kherson = next(r for r in rows if r["place"] == "Kherson")
     assert kherson["side"] == "occupied" and kherson["km_to_line"] >= 8
 
 

@@ -57,9 +57,14 @@ def test_cli_lists_no_city_district_and_whole_town_figures(stats50):
     assert near.sum() > 300
     names = set(rows["name"])
     assert not names & set(DISTRICTS)
-    by_name = rows.drop_duplicates("name").set_index("name")
-    assert by_name.loc["Kherson", "population"] >= 250_000  # official 2022, not GeoNames' 66,000
-    assert by_name.loc["Kramatorsk", "population"] >= 160_000
+    by_place = rows.drop_duplicates("place").set_index("place")
+    assert by_place.loc["Kherson", "population"] >= 250_000  # official 2022, not GeoNames' 66,000
+    # issue 18: Kramatorsk's row gives the city's own figure, or its name says it is the urban hromada's
+    k = by_place.loc["Kramatorsk"]
+    assert 140_000 <= k.population <= 155_000 or k["name"] == "Kramatorsk urban hromada"
+    labelled = rows[rows.figure == "urban hromada"]
+    assert len(labelled) and labelled["name"].str.endswith(" urban hromada").all()
+    assert not rows.loc[rows.figure != "urban hromada", "name"].str.contains("hromada").any()
     for col in ("share_inside", "people_inside", "km_min", "km_max"):
         assert col in rows
     assert ((rows.share_inside > 0) & (rows.share_inside <= 1)).all()
@@ -173,12 +178,13 @@ def test_towns_table_distance_range_brackets_the_centre(front, pop_index):
 
 def test_main_towns_near_the_line_are_the_big_cities(front, pop_index):
     near = stats.towns_near_line(front, pop_index)
-    assert list(near["name"][:3]) == ["Kharkiv", "Zaporizhzhia", "Kherson"]
+    assert list(near["place"][:3]) == ["Kharkiv", "Zaporizhzhia", "Kherson"]
     assert (near.side == "ukraine_controlled").all() and (near.km_to_line <= 50).all()
     zone = zones.make_zone(front, 25, 0.5)
     figures = present.zone_figures(front, zone, stats.analyse(front, zone, pop_index), "test zone")
     sentence = present.summary_sentence(figures, near)
-    assert "Kharkiv" in sentence and "Saltivka" not in sentence and "Kherson (305,239 people" in sentence
+    # the sentence says which figure it shows: Kherson's is its urban hromada's (GeoNames' 66,000 is stale)
+    assert "Kharkiv" in sentence and "Saltivka" not in sentence and "Kherson urban hromada (305,239 people" in sentence
 
 
 def test_extent_points_spread_evenly_and_respect_the_clip():
@@ -190,3 +196,22 @@ def test_extent_points_spread_evenly_and_respect_the_clip():
     assert (pts_c[:, 0] <= 0.5).all() and len(pts) / 2 <= len(pts_c) < len(pts) and w_c.sum() == pytest.approx(1.0)
     wide, _ = settlements.extent_points(0.0, 0.0, 5000.0, profile="wide")
     assert np.hypot(*wide.T).max() > 6000.0  # the wide profile covers more ground
+
+
+def test_a_towns_own_figure_is_checked_against_the_official_hromada_total():
+    """Own figures (issue 18): never above the hromada's official urban total; equal to it where the hromada
+    is the one settlement; otherwise GeoNames' lower figure only where the hromada's other listed places
+    hold the rest; every other city or town row says it shows the urban hromada's total."""
+    s = layers.settlements()
+    towns = s[s.kind == "city or town"]
+    own = towns[towns.figure == settlements.OWN_FIGURE]
+    assert (own.own_population <= own.population * (1 + settlements.SAME_FIGURE)).all()
+    hrom = layers.hromadas().set_index("hromada_code")
+    alone = own[own.hromada_code.map(hrom.n_settlements) == 1]
+    assert len(alone) >= 15 and (alone.own_population == alone.population).all()
+    hromada_rows = towns[towns.figure == settlements.URBAN_HROMADA]
+    assert hromada_rows.own_population.isna().all()
+    assert (hromada_rows.label == hromada_rows.name + " urban hromada").all()
+    largest = s.drop_duplicates("name").set_index("name")  # sorted by population: the town, not a village
+    assert largest.loc["Kherson", "label"] == "Kherson urban hromada"  # GeoNames' 66,000 is not its figure
+    assert largest.loc["Nikopol", "own_population"] == largest.loc["Nikopol", "population"]  # one settlement

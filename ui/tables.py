@@ -6,7 +6,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gis import crs
+from gis import crs, present
 from gis.present import distance_range_text, side_label
 from ui import cached
 
@@ -50,7 +50,7 @@ OBLAST_COLUMNS = {
 }
 INFRA_COLUMNS = {
     "name": st.column_config.TextColumn("name", width=190),
-    "kind": st.column_config.TextColumn("kind", width=70),
+    "kind": st.column_config.TextColumn("kind", width=105),
     "side": st.column_config.TextColumn("side", width=140),
     "km from line": st.column_config.NumberColumn("km from line", format="%.1f", width=95),
 }
@@ -76,7 +76,7 @@ def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "name": infra["name"],
-            "kind": infra["kind"],
+            "kind": infra["kind"].map(lambda k: present.INFRA_KIND_LABELS.get(k, k)),
             "side": infra["side"].map(side_label),
             "km from line": infra["km_to_line"],
         }
