@@ -469,11 +469,8 @@ def energy_plants(raw: Path, settlements: gpd.GeoDataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def nuclear_plants(raw: Path) -> pd.DataFrame:
-    """GeoNuclearData's plants (reactors aggregated, official names), each site checked against the WRI
-    table's nuclear row: kept where the two agree (SITE_AGREE_KM); where they do not and GeoNuclearData's
-    point lies on a *different* WRI plant (ZNPP: the Zaporizhzhia thermal plant next door), the WRI point,
-    which is the reactors', is taken. ``site_check_km``: distance between the two sources."""
+def _reactors_by_plant(raw: Path) -> pd.DataFrame:
+    """GeoNuclearData's reactors aggregated per plant: plant, lat, lon, reactors, capacity_mw."""
     npp = pd.read_csv(raw / "infrastructure" / "nuclear_power_plants_UA.csv")
     npp["plant"] = npp["Name"].str.replace(r"-\d+$", "", regex=True)
     plants = (
@@ -489,32 +486,40 @@ def nuclear_plants(raw: Path) -> pd.DataFrame:
     unknown = set(plants.plant) - set(NPP_NAMES)
     if unknown:
         raise SystemExit(f"nuclear plant without an official name: {sorted(unknown)}")
+    return plants
+
+
+def _npp_site(lon: float, lat: float, nuc: pd.DataFrame, other: pd.DataFrame) -> tuple[float, float, float, str]:
+    """A GeoNuclearData point checked against the WRI table: (lon, lat, km between the sources, how the site
+    was decided). Kept where the two agree (SITE_AGREE_KM); where they do not and GeoNuclearData's point lies
+    on a *different* WRI plant (ZNPP: the Zaporizhzhia thermal plant next door), the WRI point is taken."""
+    d = _geod_km(np.full(len(nuc), lon), np.full(len(nuc), lat), nuc.Longitude, nuc.Latitude)
+    if not len(d) or d.min() > SITE_MATCH_KM:
+        return lon, lat, np.nan, f"{GND_SOURCE}; no second source (the WRI table lists operating plants only)"
+    w = nuc.iloc[int(np.argmin(d))]
+    check = float(d.min())
+    d_other = _geod_km(np.full(len(other), lon), np.full(len(other), lat), other.Longitude, other.Latitude)
+    if check <= SITE_AGREE_KM:
+        return lon, lat, check, f"{GND_SOURCE}; {WRI_SOURCE} agrees within {check:.1f} km"
+    if d_other.min() <= SITE_AGREE_KM:
+        neighbour = other.Name.iat[int(np.argmin(d_other))]
+        site = (
+            f"{WRI_SOURCE} (the reactors); {GND_SOURCE}'s point, {check:.1f} km away, is the site of "
+            f"{neighbour} in the WRI table"
+        )
+        return float(w.Longitude), float(w.Latitude), check, site
+    return lon, lat, check, f"{GND_SOURCE}; {WRI_SOURCE} puts it {check:.1f} km away (unresolved)"
+
+
+def nuclear_plants(raw: Path) -> pd.DataFrame:
+    """GeoNuclearData's plants (reactors aggregated, official names), each site checked against the WRI
+    table's nuclear row (``_npp_site``). ``site_check_km``: distance between the two sources."""
+    plants = _reactors_by_plant(raw)
     wri = pd.read_csv(raw / "infrastructure" / "power_plants_UA_wri.csv")
     nuc, other = wri[wri.Fuel == "Nuclear"], wri[wri.Fuel != "Nuclear"]
     rows = []
     for r in plants.itertuples():
-        d = _geod_km(np.full(len(nuc), r.lon), np.full(len(nuc), r.lat), nuc.Longitude, nuc.Latitude)
-        lon, lat, check, site = (
-            r.lon,
-            r.lat,
-            np.nan,
-            f"{GND_SOURCE}; no second source (the WRI table lists operating plants only)",
-        )
-        if len(d) and d.min() <= SITE_MATCH_KM:
-            w = nuc.iloc[int(np.argmin(d))]
-            check = float(d.min())
-            d_other = _geod_km(np.full(len(other), r.lon), np.full(len(other), r.lat), other.Longitude, other.Latitude)
-            if check <= SITE_AGREE_KM:
-                site = f"{GND_SOURCE}; {WRI_SOURCE} agrees within {check:.1f} km"
-            elif d_other.min() <= SITE_AGREE_KM:
-                neighbour = other.Name.iat[int(np.argmin(d_other))]
-                lon, lat = float(w.Longitude), float(w.Latitude)
-                site = (
-                    f"{WRI_SOURCE} (the reactors); {GND_SOURCE}'s point, {check:.1f} km away, is the site of "
-                    f"{neighbour} in the WRI table"
-                )
-            else:
-                site = f"{GND_SOURCE}; {WRI_SOURCE} puts it {check:.1f} km away (unresolved)"
+        lon, lat, check, site = _npp_site(r.lon, r.lat, nuc, other)
         rows.append(
             {
                 "name": f"{NPP_NAMES[r.plant]} NPP",

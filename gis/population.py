@@ -227,9 +227,17 @@ def build_population_tables(
     factor, remainder = hromada_calibration(settlements, h)
     su["pop"] *= su.settlement_id.map(factor).to_numpy()
     m1 = pd.concat([su, remainder.assign(settlement_id=-1)], ignore_index=True).assign(method="settlements")
+    m2 = _dasymetric_units(settlements, su, h, ukraine, cells, water_m)
+    units, factors = _scaled_units(m1, m2, totals)
+    return settlements, units, factors, hromada_table(h)
 
-    # dasymetric: the towns' official urban people over their extents (as in m1), the
-    # rest of each hromada (its rural people) on the grid, or at its centre if no grid point fell in
+
+def _dasymetric_units(
+    settlements: gpd.GeoDataFrame, su: pd.DataFrame, h: pd.DataFrame, ukraine, cells: dict, water_m
+) -> pd.DataFrame:
+    """The dasymetric method's units: the towns' official urban people over their (wide) extents, the rest of
+    each hromada (its rural people) on the grid, or at its centre if no grid point fell in; Kyiv city, Crimea
+    and Sevastopol from the settlements units ``su``."""
     centre_ids = set(
         settlements.loc[settlements.hromada_centre & (settlements.kind == "city or town"), "settlement_id"]
     )
@@ -253,7 +261,7 @@ def build_population_tables(
         }
     )
     fallback = su[su.iso.isin(NOT_IN_HROMADA_TABLE)]
-    m2 = pd.concat(
+    return pd.concat(
         [
             wide.assign(pop_area=0.0, pop_centre=0.0),
             grid.assign(settlement_id=-1, pop_centre=0.0),
@@ -263,6 +271,9 @@ def build_population_tables(
         ignore_index=True,
     ).assign(method="dasymetric")
 
+
+def _scaled_units(m1: pd.DataFrame, m2: pd.DataFrame, totals: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both methods' units scaled to the OCHA oblast ``totals`` (and their scale factors), as stored (lon/lat)."""
     units = pd.concat([m1.assign(pop_area=0.0, pop_centre=0.0), m2], ignore_index=True)
     units = units[(units["pop"] > 0) | (units["pop_area"] > 0) | (units["pop_centre"] > 0)].reset_index(drop=True)
     factors = scale_factors(units, totals)
@@ -283,7 +294,7 @@ def build_population_tables(
             "settlement_id": units["settlement_id"].astype("int32"),
         }
     )
-    return settlements, out, factors, hromada_table(h)
+    return out, factors
 
 
 # --------------------------------------------------------------------------- runtime

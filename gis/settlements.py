@@ -336,6 +336,44 @@ RENAMED_BELOW = 0.6  # name similarity (0-1) under which GeoNames' name is anoth
 def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by_code: dict) -> gpd.GeoDataFrame:
     """The settlement list (see the module docstring); ``assign_iso`` maps metric points to
     oblast ISO codes, ``cells_by_code`` maps hromada codes to their approximate area (metric)."""
+    df = _candidates(raw)
+    x, y = crs.metric_xy(df.lon, df.lat)
+    df["iso"] = assign_iso(shapely.points(x, y))
+    _kyiv_as_one_city(df, oblasts)
+    df["radius_km"] = extent_radius_km(df.population, df.max_area_km2)
+    keep = drop_parts_of_cities(df, x, y, _hromada_of(df, x, y, cells_by_code))
+    df, x, y = df[keep].reset_index(drop=True), x[keep], y[keep]
+    _name(df)
+    df["own_population"], df["own_source"], df["figure"] = own_figures(df, x, y, cells_by_code)
+    df["label"] = np.where(df.figure == URBAN_HROMADA, df.name + " urban hromada", df.name)
+    df = df.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
+    df["settlement_id"] = np.arange(len(df))
+    cols = [
+        "settlement_id",
+        "name",
+        "alias",
+        "name_uk",
+        "population",
+        "pop_source",
+        "kind",
+        "hromada_centre",
+        "oblast_centre",
+        "iso",
+        "radius_km",
+        "geonameid",
+        "hromada_code",
+        "label",
+        "figure",
+        "own_population",
+        "own_source",
+    ]
+    out = gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
+    return out
+
+
+def _candidates(raw: Path) -> pd.DataFrame:
+    """Every hromada centre (KSE, matched to its GeoNames point) and every other GeoNames place, before the
+    parts of cities are dropped."""
     h, gn = _hromadas(raw), _geonames(raw)
     match = match_centres(h, gn)
     urban = h.type.isin(URBAN_TYPES) & (h.urban_pop > 0)
@@ -382,11 +420,13 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
             "lat": rest.lat,
         }
     )
-    df = pd.concat([centres, others], ignore_index=True)
-    x, y = crs.metric_xy(df.lon, df.lat)
-    df["iso"] = assign_iso(shapely.points(x, y))
+    return pd.concat([centres, others], ignore_index=True)
+
+
+def _kyiv_as_one_city(df: pd.DataFrame, oblasts: gpd.GeoDataFrame) -> None:
+    """The capital: one city of OCHA's 2022 total (GeoNames' figure is older); in place."""
     kyiv = (df.iso == KYIV_ISO).to_numpy()
-    if kyiv.any():  # the capital: one city of OCHA's 2022 total (GeoNames' figure is older)
+    if kyiv.any():
         k = df.index[kyiv][np.nanargmax(df.population[kyiv])]
         df.loc[k, ["population", "pop_source", "kind", "oblast_centre"]] = [
             float(oblasts.set_index("iso").pop_2022[KYIV_ISO]),
@@ -394,9 +434,10 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
             "city or town",
             True,
         ]
-    df["radius_km"] = extent_radius_km(df.population, df.max_area_km2)
-    keep = drop_parts_of_cities(df, x, y, _hromada_of(df, x, y, cells_by_code))
-    df, x, y = df[keep].reset_index(drop=True), x[keep], y[keep]
+
+
+def _name(df: pd.DataFrame) -> None:
+    """Names in the official transliteration, current for renamed hromada centres, aliases; in place."""
     now = [
         current_name_uk(uk, alt, a) if centre and isinstance(uk, str) else uk
         for uk, alt, a, centre in zip(df.name_uk, df.alternates, df.alias_src, df.hromada_centre, strict=True)
@@ -414,31 +455,6 @@ def build_settlements(raw: Path, oblasts: gpd.GeoDataFrame, assign_iso, cells_by
         f if f else (a if a and _norm(a) != _norm(n) else None)
         for f, a, n in zip(former, df.alias_src, df.name, strict=True)
     ]
-    df["own_population"], df["own_source"], df["figure"] = own_figures(df, x, y, cells_by_code)
-    df["label"] = np.where(df.figure == URBAN_HROMADA, df.name + " urban hromada", df.name)
-    df = df.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(drop=True)
-    df["settlement_id"] = np.arange(len(df))
-    cols = [
-        "settlement_id",
-        "name",
-        "alias",
-        "name_uk",
-        "population",
-        "pop_source",
-        "kind",
-        "hromada_centre",
-        "oblast_centre",
-        "iso",
-        "radius_km",
-        "geonameid",
-        "hromada_code",
-        "label",
-        "figure",
-        "own_population",
-        "own_source",
-    ]
-    out = gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df.lon, df.lat), crs="EPSG:4326")
-    return out
 
 
 def settlement_units(
