@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gis import layers, monitoring, zones
+from gis import layers, monitoring, reach, zones
 from gis.frontline import Front
 from gis.population import MAX_DISTANCE_KM, PopulationEstimate
 from gis.stats import ZoneAnalysis, occupied_summary
@@ -41,6 +41,8 @@ COLORS = {
     "coverage": "#66bd63",
     "gap": "#d7191c",
     "airport": "#0b3d91",
+    "reach_russian": "#99000d",  # the band Russian weapons still reach (Ukrainian-controlled side)
+    "reach_ukrainian": "#08306b",  # the band Ukrainian weapons still reach (occupied side)
 }
 # Zone fills (occupied side, Ukrainian-controlled side): zone A as on the Explorer, zone B lighter (Compare).
 ZONE_COLORS = {
@@ -378,3 +380,84 @@ def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
     else:
         parts.append("No listed nuclear plant or airport lies inside it.")
     return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------ reach
+
+
+REACH_SIDE_LABELS = {
+    "ukraine_controlled": "Ukrainian-controlled side, within reach of Russian positions",
+    "occupied": "occupied side, within reach of Ukrainian positions",
+}
+
+
+def _town_rows(towns: pd.DataFrame, n: int) -> list[dict]:
+    return [
+        {
+            "name": r.name,
+            "people": None if r.population != r.population else int(r.population),
+            "km_from_positions": float(r.km_from_positions),
+        }
+        for r in towns.head(n).itertuples()
+    ]
+
+
+def _infra_rows(infra: pd.DataFrame) -> list[dict]:
+    return [
+        {"name": r.name, "kind": r.kind, "km_from_positions": float(r.km_from_positions)} for r in infra.itertuples()
+    ]
+
+
+def reach_side(today: reach.SideReach, after: reach.SideReach, max_towns: int) -> dict:
+    """One side of one class in ``python -m gis reach``: people today and after (estimate, range), what the
+    pull-back moves out of reach, and the towns and infrastructure within reach."""
+    return {
+        "people_today": round(today.people.estimate),
+        "people_today_low": round(today.people.low),
+        "people_today_high": round(today.people.high),
+        "people_after": round(after.people.estimate),
+        "people_low": round(after.people.low),
+        "people_high": round(after.people.high),
+        "people_out_of_reach": round(today.people.estimate - after.people.estimate),
+        "towns_today_count": len(today.towns),
+        "towns_after_count": len(after.towns),
+        "towns_today": _town_rows(today.towns, max_towns),
+        "towns_after": _town_rows(after.towns, max_towns),
+        "infrastructure_today": _infra_rows(today.infrastructure),
+        "infrastructure_after": _infra_rows(after.infrastructure),
+    }
+
+
+def reach_report(
+    zone: Zone, proposal: str | None, options: reach.ReachOptions, results: Sequence[reach.WeaponReach], max_towns: int
+) -> dict:
+    """The JSON-able report printed by ``python -m gis reach``."""
+    weapons = [
+        {
+            "weapon": r.weapon.key,
+            "label": r.weapon.label,
+            "reach_km": r.weapon.reach_km,
+            "source": r.weapon.source,
+            "reach_is": reach.ORDER_OF_MAGNITUDE,
+            "positions_after_km": {
+                "russian_from_line": r.after_backs.ru_km,
+                "ukrainian_from_line": r.after_backs.ua_km,
+                "russian_from_border": r.after_backs.border_km,
+            },
+            **{side: reach_side(r.today[side], r.after[side], max_towns) for side in zones.SIDES},
+        }
+        for r in results
+    ]
+    return {
+        "date": zone.date,
+        "proposal": proposal,
+        "width_km": zone.width_km,
+        "split": zone.split,
+        "ru_depth_km": round(zone.ru_depth_km, 3),
+        "ua_depth_km": round(zone.ua_depth_km, 3),
+        "options": {"border_pullback": options.border_pullback, "belarus": options.belarus, "minsk": options.minsk},
+        "sides": REACH_SIDE_LABELS,
+        "weapons": weapons,
+        "note": f"People: {PRE_WAR_NOTE}. {reach.DISTANCE_NOTE}",
+        "source": layers.ATTRIBUTION,
+    }

@@ -16,7 +16,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from gis import layers, maps, monitoring, present, stats, zones
+from gis import layers, maps, monitoring, present, reach, stats, zones
 from gis.frontline import Front
 from gis.population import PopulationIndex
 from ui import charts, mapview
@@ -132,6 +132,53 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
 def occupied_summary(date: str) -> dict:
     """Occupied km² and %, frontline km of a date (``stats.occupied_summary``; the Front keeps them)."""
     return stats.occupied_summary(get_front(date))
+
+
+@per_snapshot(DATES_KEPT, spinner="Measuring distances to the borders…")
+def get_reach_index(date: str) -> reach.ReachIndex:
+    """The date's distances of every place to the line and the borders (``reach.ReachIndex``)."""
+    return reach.ReachIndex(get_front(date), get_population_index(date))
+
+
+@per_snapshot(64)
+def get_reach_today(date: str, weapon: reach.Weapon, options: reach.ReachOptions, lists: bool) -> dict:
+    """Both sides within a class's reach of today's positions (the line and the border): width-independent."""
+    return reach.reach_at(get_reach_index(date), weapon, reach.TODAY, options, lists)
+
+
+@per_snapshot(ZONES_KEPT)
+def get_reach(
+    date: str,
+    width_km: float,
+    split: float,
+    weapons: tuple[reach.Weapon, ...],
+    options: reach.ReachOptions,
+    lists_for: str | None = None,
+) -> tuple[reach.WeaponReach, ...]:
+    """Each class today and after the zone's pull-back; towns and infrastructure only for ``lists_for`` (a key)."""
+    zone, rindex = get_zone(date, width_km, split), get_reach_index(date)
+    out = []
+    for w in weapons:
+        lists = w.key == lists_for
+        today = get_reach_today(date, w, options, lists)
+        out.append(reach.weapon_reach(rindex, zone, w, options, lists, today=today))
+    return tuple(out)
+
+
+@per_snapshot(LAYERS_KEPT)
+def reach_map_layer(
+    date: str, width_km: float, split: float, weapon: reach.Weapon, options: reach.ReachOptions
+) -> mapview.MapLayer:
+    """Where ``weapon`` still reaches after the pull-back, as a browser layer."""
+    backs = reach.backs_after(get_zone(date, width_km, split), weapon, options)
+    band = reach.reach_band(get_front(date), weapon, backs, options)
+    return mapview.render_layer(maps.reach_layer(band, f"{weapon.label} ({weapon.reach_km:g} km)"))
+
+
+@per_snapshot(64)
+def tradeoff_chart(date: str, split: float, weapon: reach.Weapon, options: reach.ReachOptions) -> dict:
+    """People inside the zone and still within reach, by width (``charts.tradeoff_chart``)."""
+    return charts.tradeoff_chart(reach.tradeoff(get_reach_index(date), weapon, options, split), weapon)
 
 
 @st.cache_data(show_spinner=False, max_entries=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from gis.present import COLORS
 from ui.state import NEGOTIATED_RANGE_KM
 
 
@@ -32,3 +33,39 @@ def population_chart(curve: pd.DataFrame) -> dict:
     ]
     line = alt.Chart(curve).mark_line().encode(x=x, y="estimate:Q", tooltip=tooltip)
     return (shade + band + line).properties(height=260).to_dict()
+
+
+def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
+    """What a wider zone costs and buys, by total width (``reach.tradeoff``: people inside the zone; people
+    still within ``weapon``'s reach after the pull-back on each side)."""
+    names = {
+        "people_in_zone": "inside the zone",
+        "ukraine_controlled": "within Russian reach (Ukrainian-controlled side)",
+        "occupied": "within Ukrainian reach (occupied side)",
+    }
+    long = curve.melt("width_km", list(names), var_name="what", value_name="people")
+    long["what"] = long["what"].map(names)
+    lo, hi = NEGOTIATED_RANGE_KM
+    shade = (
+        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
+        .mark_rect(color="#999999", opacity=0.15)
+        .encode(x="from:Q", x2="to:Q")
+    )
+    colours = alt.Scale(
+        domain=list(names.values()), range=["#444444", COLORS["reach_russian"], COLORS["reach_ukrainian"]]
+    )
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("width_km:Q", title="total zone width (km)"),
+            y=alt.Y("people:Q", title="people (pre-war 2022)"),
+            color=alt.Color(
+                "what:N",
+                scale=colours,
+                legend=alt.Legend(orient="top-right", title=None, labelLimit=400, fillColor="#ffffffdd", padding=4),
+            ),
+            tooltip=["width_km", "what", alt.Tooltip("people", format=",.0f")],
+        )
+    )
+    return (shade + lines).properties(height=300).to_dict()
