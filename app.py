@@ -72,8 +72,10 @@ st.dataframe(
     width="stretch",
     column_config=tables.TOWNS_COLUMNS,
 )
+reach_later = None
 if scene.standard:
     reach_ui.reach_section(date, width_km, split, reach_choice)
+    reach_later = reach_ui.reach_for_brief(date, width_km, split, reach_choice)
 else:
     st.info("Reach after the pull-back is computed for zones of a width and split along the date's line.")
 left, right = st.columns([3, 2], gap="medium")
@@ -86,7 +88,7 @@ with left:
         )
     st.markdown("**Oblasts affected**")
     st.dataframe(
-        tables.oblasts_table(date, people.by_oblast),
+        cached.oblasts_table(date, width_km, split) if scene.standard else tables.oblasts_table(date, people.by_oblast),
         hide_index=True,
         width="stretch",
         column_config=tables.OBLAST_COLUMNS,
@@ -116,7 +118,7 @@ def zone_fc() -> dict:
 
 
 brief_scene = cached.Scene(
-    scene.front, scene.zone, scene.analysis, present.zone_label(scene.zone, scene.front, proposal)
+    scene.front, scene.zone, scene.analysis, present.zone_label(scene.zone, scene.front, proposal), reach_later
 )
 downloads.brief_downloads(scene.front, [brief_scene], name, key="dl_brief")
 d1, d2, d3 = st.columns(3)

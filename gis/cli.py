@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -294,10 +295,19 @@ def _brief_items(args) -> tuple:
         keys = [zones.get_proposal(key).key for key in args.compare]  # unknown names fail before any work
         front = layers.front(layers.check_date(args.date))
         index = stats.population_index(front)
-        return front, [brief.proposal_zone(front, key, index) for key in keys]
-    front, zone, proposal = resolve_zone(args)
-    analysis = stats.analyse(front, zone, stats.population_index(front))
-    return front, [brief.BriefZone(present.zone_label(zone, front, proposal), zone, analysis)]
+        items = [brief.proposal_zone(front, key, index) for key in keys]
+    else:
+        front, zone, proposal = resolve_zone(args)
+        index = stats.population_index(front)
+        items = [brief.BriefZone(present.zone_label(zone, front, proposal), zone, stats.analyse(front, zone, index))]
+    if items[0].zone.custom:
+        return front, items
+    rindex = reach.ReachIndex(front, index)  # the reach table: every class at its default figure
+    return front, [replace(i, within_reach=_default_reach(rindex, i.zone)) for i in items]
+
+
+def _default_reach(rindex: reach.ReachIndex, zone: Zone) -> tuple[reach.WeaponReach, ...]:
+    return tuple(reach.weapon_reach(rindex, zone, w, reach.ReachOptions(), lists=False) for w in reach.DEFAULT_WEAPONS)
 
 
 def cmd_brief(args) -> None:

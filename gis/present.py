@@ -136,10 +136,18 @@ class ZoneFigures:
     airports: tuple[str, ...]
     towns: pd.DataFrame = field(compare=False, repr=False)
     infrastructure: pd.DataFrame = field(compare=False, repr=False)
+    within_reach: tuple[reach.WeaponReach, ...] = field(default=(), compare=False, repr=False)  # what the zone buys
+
+    def reach_of(self, key: str) -> reach.WeaponReach | None:
+        """The reach figures of weapon class ``key``, if computed."""
+        return next((r for r in self.within_reach if r.weapon.key == key), None)
 
 
-def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -> ZoneFigures:
-    """The one builder of a zone's headline figures (see ``ZoneFigures``)."""
+def zone_figures(
+    front: Front, zone: Zone, analysis: ZoneAnalysis, label: str, within_reach: Sequence[reach.WeaponReach] = ()
+) -> ZoneFigures:
+    """The one builder of a zone's headline figures (see ``ZoneFigures``); ``within_reach``: each weapon class
+    today and after the zone's pull-back (``reach.weapon_reach``), if wanted."""
     occ = occupied_summary(front)
     infra = analysis.infrastructure
     nuclear = infra["kind"] == NUCLEAR
@@ -165,6 +173,7 @@ def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -
         airports=tuple(infra.loc[~nuclear, "name"]),
         towns=analysis.towns,
         infrastructure=infra,
+        within_reach=tuple(within_reach),
     )
 
 
@@ -231,6 +240,33 @@ COMPARE_ROWS = (
     Row("camera posts to watch the whole zone", _posts("camera")),
     Row("radar posts to watch the whole zone", _posts("radar_people")),
 )
+
+
+def _people_after(key: str, side: str) -> Callable[[ZoneFigures], str]:
+    def value(f: ZoneFigures) -> str:
+        r = f.reach_of(key)
+        return "–" if r is None else people_text(r.after[side].people.estimate)
+
+    return value
+
+
+def reach_rows(weapons: Sequence[reach.Weapon]) -> tuple[Row, ...]:
+    """Per weapon class: people still within reach after the pull-back, on each side (Compare, the brief)."""
+    rows = []
+    for w in weapons:
+        rows.append(
+            Row(
+                f"within Russian {w.label.lower()} reach ({w.reach_km:g} km), Ukrainian side",
+                _people_after(w.key, "ukraine_controlled"),
+            )
+        )
+        rows.append(
+            Row(
+                f"within Ukrainian {w.label.lower()} reach ({w.reach_km:g} km), occupied side",
+                _people_after(w.key, "occupied"),
+            )
+        )
+    return tuple(rows)
 
 
 def table(figures: Sequence[ZoneFigures], rows: Sequence[Row]) -> list[tuple[str, list[str], bool]]:
@@ -304,6 +340,23 @@ def summary_row(f: ZoneFigures) -> dict:
     people = f.people.as_dict()
     row.update({f"people_{k}": v for k, v in people.items() if not isinstance(v, dict | str)})
     return row
+
+
+def oblasts_rows(occupied: pd.DataFrame, people_by_oblast: dict[str, float], names: dict[str, str]) -> pd.DataFrame:
+    """Oblasts touched by the occupation (``stats.occupied_by_oblast``) or the zone: % and km² occupied, people
+    in the zone (whole people); most people first."""
+    isos = list(dict.fromkeys([*occupied["iso"], *people_by_oblast]))  # occupied oblasts first, then the rest
+    occ = occupied.set_index("iso")
+    people = np.array([round(people_by_oblast.get(i, 0.0)) for i in isos], dtype=float)  # none inside: 0
+    obl = pd.DataFrame(
+        {
+            "oblast": [names.get(i) for i in isos],
+            "occupied_pct": occ["occupied_pct"].reindex(isos).to_numpy(),
+            "occupied_km2": occ["occupied_km2"].reindex(isos).to_numpy(),
+            "people_in_zone": people,
+        }
+    )
+    return obl.iloc[np.argsort(-people, kind="stable")]
 
 
 # ------------------------------------------------------------------------------ the CLI's report

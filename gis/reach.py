@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from gis import GisError, crs, layers
-from gis.frontline import Front
+from gis.frontline import Front, line_pieces
 from gis.population import PopulationEstimate, PopulationIndex, distance_to_line_km
 from gis.zones import SIDES, Zone
 
@@ -88,6 +90,7 @@ DISTANCE_NOTE = (
     "behind the line is at most the reach: exact where the line is straight; where it bends it counts a few more "
     "people within reach than a path around the bend would, never fewer."
 )
+DEFAULT_WEAPONS = tuple(WEAPONS.values())
 MINSK_NOTE = (
     "Minsk II model (12 Feb 2015): troops leave the zone and heavy weapons pull back further, each class to its "
     "own line: artillery of 100 mm and more 25 km, Grad-class 35 km, heavy rocket launchers and Tochka-U 70 km "
@@ -211,7 +214,7 @@ class ReachIndex:
         self.town_border_km = {iso: self._nearest_part(self.unit_border_km[iso], centre_border[iso]) for iso in lines}
         infra = layers.infrastructure()
         x, y = crs.metric_xy(infra.geometry.x.to_numpy(), infra.geometry.y.to_numpy())
-        self.infra = pd.DataFrame({"name": infra["name"].to_numpy(), "kind": infra["kind"].to_numpy()})
+        self.infra_name, self.infra_kind = infra["name"].to_numpy(), infra["kind"].to_numpy()
         self.infra_occupied = shapely.contains_xy(front.sides.occupied_side, x, y)
         self.infra_line_km = distance_to_line_km(x, y, front.frontline)
         self.infra_border_km = {iso: distance_to_line_km(x, y, g) for iso, g in lines.items()}
@@ -223,12 +226,19 @@ class ReachIndex:
         np.minimum.at(out, ix.town_of, unit_km[ix.town_units])
         return np.where(ix.town_pop > 0, out, centre_km)
 
-    def people(self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions) -> PopulationEstimate:
-        """People on ``side`` within ``weapon``'s reach of the other side's positions (``backs``)."""
+    def unit_km(self, side: str, backs: Backs, options: ReachOptions) -> np.ndarray:
+        """Each population unit's km to the other side's nearest position; inf for units not on ``side``."""
         ix = self.index
-        on_side = ix.occupied if side == "occupied" else ~ix.occupied
         km = km_to_positions(side, ix.dist_km, self.unit_border_km, backs, options)
-        return ix.estimate_mask(on_side & (km <= weapon.reach_km), with_oblasts=False)
+        return np.where(ix.occupied == (side == "occupied"), km, np.inf)
+
+    def people(
+        self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions, unit_km: np.ndarray | None = None
+    ) -> PopulationEstimate:
+        """People on ``side`` within ``weapon``'s reach of the other side's positions (``backs``); ``unit_km``:
+        ``unit_km(side, backs, options)`` if already computed (classes that stand alike share it)."""
+        km = self.unit_km(side, backs, options) if unit_km is None else unit_km
+        return self.index.estimate_mask(km <= weapon.reach_km, with_oblasts=False)
 
     def towns(self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions) -> pd.DataFrame:
         """Settlements (centre on ``side``) with any part within reach: name, population, km_from_positions
@@ -238,7 +248,9 @@ class ReachIndex:
         on_side = ix.centre_occupied if side == "occupied" else ~ix.centre_occupied
         rows = np.flatnonzero(on_side & (km <= weapon.reach_km))
         col = ix.town_columns
-        out = pd.DataFrame(
+        pop = col["population"][rows]
+        rows = rows[np.argsort(-np.nan_to_num(pop, nan=-1.0), kind="stable")]  # largest first, unknown last
+        return pd.DataFrame(
             {
                 "name": col["name"][rows],
                 "population": col["population"][rows],
@@ -246,20 +258,21 @@ class ReachIndex:
                 "iso": col["iso"][rows],
             }
         )
-        return out.sort_values(["population", "name"], ascending=[False, True], na_position="last").reset_index(
-            drop=True
-        )
 
     def infrastructure(self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions) -> pd.DataFrame:
         """Listed infrastructure on ``side`` within reach: name, kind, km_from_positions (km), nearest first."""
         km = km_to_positions(side, self.infra_line_km, self.infra_border_km, backs, options)
         on_side = self.infra_occupied if side == "occupied" else ~self.infra_occupied
         rows = np.flatnonzero(on_side & (km <= weapon.reach_km))
-        out = self.infra.iloc[rows].assign(km_from_positions=np.round(km[rows], 1))
-        return out.sort_values("km_from_positions").reset_index(drop=True)
+        rows = rows[np.argsort(km[rows], kind="stable")]
+        return pd.DataFrame(
+            {"name": self.infra_name[rows], "kind": self.infra_kind[rows], "km_from_positions": np.round(km[rows], 1)}
+        )
 
-    def side_reach(self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions, lists: bool) -> SideReach:
-        people = self.people(side, weapon, backs, options)
+    def side_reach(
+        self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions, lists: bool, unit_km=None
+    ) -> SideReach:
+        people = self.people(side, weapon, backs, options, unit_km)
         if not lists:
             return SideReach(people)
         args = (side, weapon, backs, options)
@@ -289,33 +302,90 @@ def weapon_reach(
     return WeaponReach(weapon, after, today, reach_at(rindex, weapon, after, options, lists))
 
 
-def tradeoff(
-    rindex: ReachIndex, weapon: Weapon, options: ReachOptions, split: float, widths_km=range(1, 51)
+def reach_all(
+    rindex: ReachIndex,
+    zone: Zone,
+    weapons: tuple[Weapon, ...],
+    options: ReachOptions,
+    lists_for: str | None,
+    today: dict[str, dict[str, SideReach]],
+) -> tuple[WeaponReach, ...]:
+    """``weapon_reach`` for several classes (``today``: each class's ``reach_at(.., TODAY, ..)`` by key); classes
+    that stand alike after the pull-back share one distance array per side. Lists only for ``lists_for``."""
+    unit_km: dict[tuple[str, Backs], np.ndarray] = {}
+    out = []
+    for w in weapons:
+        after = backs_after(zone, w, options)
+        sides = {}
+        for s in SIDES:
+            if (s, after) not in unit_km:
+                unit_km[s, after] = rindex.unit_km(s, after, options)
+            km = unit_km[s, after]
+            sides[s] = rindex.side_reach(s, w, after, options, w.key == lists_for, km)
+        out.append(WeaponReach(w, after, today[w.key], sides))
+    return tuple(out)
+
+
+WIDTHS_KM = tuple(np.arange(1.0, 50.25, 0.5))  # the slider's widths (km)
+
+
+def reach_curve(
+    rindex: ReachIndex, weapons: tuple[Weapon, ...], options: ReachOptions, split: float, widths_km=WIDTHS_KM
 ) -> pd.DataFrame:
-    """For each total width (km): people inside the zone and people on each side still within ``weapon``'s
-    reach after the pull-back (estimates, people)."""
+    """What each width costs and buys (people, estimates), by total width (km): one row per width with the
+    people inside the zone ("in_zone") and a column per (class key, side) of people still within the class's
+    reach after the pull-back. Computed once per split and setting, so a slider move is a lookup."""
     rows = []
     for w in widths_km:
-        backs = backs_for_depths(split * w, (1 - split) * w, weapon, options)
-        row = {"width_km": w, "people_in_zone": rindex.index.estimate(split * w, (1 - split) * w, False).estimate}
-        row.update({s: rindex.people(s, weapon, backs, options).estimate for s in SIDES})
+        unit_km: dict[tuple[str, Backs], np.ndarray] = {}
+        row: dict = {"in_zone": rindex.index.estimate(split * w, (1 - split) * w, with_oblasts=False).estimate}
+        for weapon in weapons:
+            backs = backs_for_depths(split * w, (1 - split) * w, weapon, options)
+            for s in SIDES:
+                if (s, backs) not in unit_km:
+                    unit_km[s, backs] = rindex.unit_km(s, backs, options)
+                row[weapon.key, s] = rindex.people(s, weapon, backs, options, unit_km[s, backs]).estimate
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, index=pd.Index(widths_km, name="width_km"))
 
 
-def reach_band(front: Front, weapon: Weapon, backs: Backs, options: ReachOptions) -> dict[str, object]:
+# The band is drawn at country scale: its lines are simplified by this much before buffering (a 1 km error on a
+# band of 10-150 km; people and towns within reach use the exact distances).
+BAND_SIMPLIFY_M = 1000.0
+
+
+def band_pieces(line: BaseGeometry) -> np.ndarray:
+    """A line simplified for drawing a band (``BAND_SIMPLIFY_M``), cut into pieces for buffering."""
+    return line_pieces(shapely.simplify(line, BAND_SIMPLIFY_M))
+
+
+def line_band(pieces: np.ndarray, side: BaseGeometry, km: float) -> BaseGeometry:
+    """The part of ``side`` within ``km`` of the line whose ``band_pieces`` are given (empty for km <= 0)."""
+    if km <= 0:
+        return shapely.Polygon()
+    return shapely.intersection(shapely.union_all(shapely.buffer(pieces, km * 1000, quad_segs=4)), side)
+
+
+def border_band(controlled: BaseGeometry, km: float, options: ReachOptions) -> BaseGeometry:
+    """The Ukrainian-controlled side within ``km`` of the borders Russian(-allied) forces stand on."""
+    if km <= 0:
+        return shapely.Polygon()
+    pieces = np.concatenate([_border_pieces()[iso] for iso in border_isos(options)])
+    return shapely.intersection(shapely.union_all(shapely.buffer(pieces, km * 1000, quad_segs=4)), controlled)
+
+
+def reach_band(front: Front, weapon: Weapon, backs: Backs, options: ReachOptions) -> dict[str, BaseGeometry]:
     """Where ``weapon`` still reaches from the other side's positions, by side (metric polygons): on the occupied
     side within ``reach - ua_km`` of the line; on the Ukrainian-controlled side within ``reach - ru_km`` of the
     line or ``reach - border_km`` of a border."""
+    pieces = band_pieces(front.frontline)
+    occ = line_band(pieces, front.sides.occupied_side, weapon.reach_km - backs.ua_km)
+    ctl = line_band(pieces, front.sides.controlled, weapon.reach_km - backs.ru_km)
+    near_border = border_band(front.sides.controlled, weapon.reach_km - backs.border_km, options)
+    return {"occupied": occ, "ukraine_controlled": shapely.union(ctl, near_border)}
 
-    def near_line(km: float, side: object) -> object:
-        return shapely.intersection(front.buffer(km * 1000), side) if km > 0 else shapely.Polygon()
 
-    occ = near_line(weapon.reach_km - backs.ua_km, front.sides.occupied_side)
-    ctl = near_line(weapon.reach_km - backs.ru_km, front.sides.controlled)
-    border_km = weapon.reach_km - backs.border_km
-    if border_km > 0:
-        lines = layers.borders_metric()
-        near = shapely.union_all([shapely.buffer(lines[iso], border_km * 1000) for iso in border_isos(options)])
-        ctl = shapely.union(ctl, shapely.intersection(near, front.sides.controlled))
-    return {"occupied": occ, "ukraine_controlled": ctl}
+@lru_cache(maxsize=1)
+def _border_pieces() -> dict[str, np.ndarray]:
+    """Each border as ``band_pieces``."""
+    return {iso: band_pieces(g) for iso, g in layers.borders_metric().items()}

@@ -36,35 +36,32 @@ def population_chart(curve: pd.DataFrame) -> dict:
 
 
 def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
-    """What a wider zone costs and buys, by total width (``reach.tradeoff``: people inside the zone; people
+    """What a wider zone costs and buys, by total width (``reach.reach_curve``: people inside the zone; people
     still within ``weapon``'s reach after the pull-back on each side)."""
+    curve = curve[curve.index == curve.index.astype(int)]  # whole km: the chart's data is sent on every rerun
     names = {
-        "people_in_zone": "inside the zone",
-        "ukraine_controlled": "within Russian reach (Ukrainian-controlled side)",
-        "occupied": "within Ukrainian reach (occupied side)",
+        "inside the zone": curve["in_zone"],
+        "within Russian reach (Ukrainian-controlled side)": curve[weapon.key, "ukraine_controlled"],
+        "within Ukrainian reach (occupied side)": curve[weapon.key, "occupied"],
     }
-    long = curve.melt("width_km", list(names), var_name="what", value_name="people")
-    long["what"] = long["what"].map(names)
+    long = pd.concat(
+        [pd.DataFrame({"width_km": curve.index, "what": k, "people": v.to_numpy().round()}) for k, v in names.items()]
+    )
     lo, hi = NEGOTIATED_RANGE_KM
     shade = (
         alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
         .mark_rect(color="#999999", opacity=0.15)
         .encode(x="from:Q", x2="to:Q")
     )
-    colours = alt.Scale(
-        domain=list(names.values()), range=["#444444", COLORS["reach_russian"], COLORS["reach_ukrainian"]]
-    )
+    colours = alt.Scale(domain=list(names), range=["#444444", COLORS["reach_russian"], COLORS["reach_ukrainian"]])
+    legend = alt.Legend(orient="top-right", title=None, labelLimit=400, fillColor="#ffffffdd", padding=4)
     lines = (
         alt.Chart(long)
         .mark_line()
         .encode(
             x=alt.X("width_km:Q", title="total zone width (km)"),
             y=alt.Y("people:Q", title="people (pre-war 2022)"),
-            color=alt.Color(
-                "what:N",
-                scale=colours,
-                legend=alt.Legend(orient="top-right", title=None, labelLimit=400, fillColor="#ffffffdd", padding=4),
-            ),
+            color=alt.Color("what:N", scale=colours, legend=legend),
             tooltip=["width_km", "what", alt.Tooltip("people", format=",.0f")],
         )
     )

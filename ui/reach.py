@@ -63,55 +63,58 @@ def reach_sidebar() -> ReachChoice:
         belarus=sb.checkbox("Count Belarus's border as a position too", key="reach_belarus"),
         minsk=sb.checkbox("Minsk II lines: heavy weapons pull back further", key="reach_minsk", help=reach.MINSK_NOTE),
     )
-    on_map = sb.checkbox("Show where it still reaches on the map", value=True, key="reach_on_map")
+    # off by default: drawing the band is most of what a new width would cost the server (benchmarks.profile)
+    on_map = sb.checkbox("Show where it still reaches on the map", value=False, key="reach_on_map")
     return ReachChoice(tuple(weapons), by_key[key], options, on_map)
 
 
-def _people(r: reach.SideReach) -> float:
+def _hundreds(people: float) -> float:
     """An estimate shown to the nearest hundred people, as the other people figures."""
-    return round(r.people.estimate, -2)
+    return round(people, -2)
 
 
-def reach_table(results: tuple[reach.WeaponReach, ...]) -> pd.DataFrame:
-    """Per class: people within reach today and after on each side, and how many the pull-back moves out."""
+def reach_table(date: str, width_km: float, split: float, choice: ReachChoice) -> pd.DataFrame:
+    """Per class: people within reach today and after on each side, and how many the pull-back moves out
+    (today: width-independent; after: the per-split curve, so a slider move is a lookup)."""
+    after = cached.get_reach_curve(date, split, choice.weapons, choice.options).loc[width_km]
+    today_all = cached.get_reach_today_all(date, choice.weapons, choice.options)
     rows = []
-    for r in results:
-        ua, occ = "ukraine_controlled", "occupied"
-        rows.append(
-            {
-                "weapon class": r.weapon.label,
-                "reach (km)": r.weapon.reach_km,
-                "UA side today": _people(r.today[ua]),
-                "UA side after": _people(r.after[ua]),
-                "UA side out of reach": round(r.out_of_reach(ua), -2),
-                "occupied today": _people(r.today[occ]),
-                "occupied after": _people(r.after[occ]),
-                "occupied out of reach": round(r.out_of_reach(occ), -2),
+    for w in choice.weapons:
+        today = today_all[w.key]
+        row = {"weapon class": w.label, "reach (km)": w.reach_km}
+        for side, name in (("ukraine_controlled", "UA side"), ("occupied", "occupied")):
+            now, then = today[side].people.estimate, after[w.key, side]
+            row |= {
+                f"{name} today": _hundreds(now),
+                f"{name} after": _hundreds(then),
+                f"{name} out of reach": _hundreds(now - then),
             }
-        )
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
 def reach_section(date: str, width_km: float, split: float, choice: ReachChoice) -> None:
     """The Explorer's section: the table of classes, the lists for the chosen class, the trade-off chart."""
-    results = cached.get_reach(date, width_km, split, choice.weapons, choice.options, choice.selected.key)
     st.subheader("Within reach after the pull-back")
     st.caption(
         f"What the zone buys: people (pre-war 2022) still within reach of the other side's weapons. "
         f"{reach.DISTANCE_NOTE} Reach figures are an {reach.ORDER_OF_MAGNITUDE} (sidebar)."
         + (f" {reach.MINSK_NOTE}" if choice.options.minsk else "")
     )
-    st.dataframe(reach_table(results), hide_index=True, width="stretch", column_config=tables.REACH_COLUMNS)
-    chosen = next(r for r in results if r.weapon.key == choice.selected.key)
+    st.dataframe(
+        reach_table(date, width_km, split, choice), hide_index=True, width="stretch", column_config=tables.REACH_COLUMNS
+    )
+    chosen = cached.get_weapon_reach(date, width_km, split, choice.selected, choice.options)
     st.markdown(f"**{chosen.weapon.label} ({chosen.weapon.reach_km:g} km): still within reach after the pull-back**")
     left, right = st.columns(2, gap="medium")
     for col, side in ((left, "ukraine_controlled"), (right, "occupied")):
         after = chosen.after[side]
+        label = present.REACH_SIDE_LABELS[side]
         col.caption(
-            f"{present.REACH_SIDE_LABELS[side][0].upper()}{present.REACH_SIDE_LABELS[side][1:]}: "
-            f"{present.people_short(after.people.estimate)} "
-            f"({present.people_range_text(after.people.low, after.people.high)}); "
-            f"{len(after.towns):,} settlements, {len(after.infrastructure)} listed sites."
+            f"{label[0].upper()}{label[1:]}: {present.people_short(after.people.estimate)} "
+            f"({present.people_range_text(after.people.low, after.people.high)}); {len(after.towns):,} settlements, "
+            f"{len(after.infrastructure)} listed sites"
+            + (f": {', '.join(after.infrastructure['name'].head(6))}." if len(after.infrastructure) else ".")
         )
         col.dataframe(
             tables.reach_towns_table(after.towns.head(100)),
@@ -120,12 +123,17 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
             width="stretch",
             column_config=tables.REACH_TOWN_COLUMNS,
         )
-        if len(after.infrastructure):
-            col.dataframe(
-                tables.reach_infrastructure_table(after.infrastructure),
-                hide_index=True,
-                width="stretch",
-                column_config=tables.REACH_INFRA_COLUMNS,
-            )
     st.markdown(f"**What each kilometre buys: {chosen.weapon.label}, {chosen.weapon.reach_km:g} km**")
-    st.vega_lite_chart(cached.tradeoff_chart(date, split, chosen.weapon, choice.options), width="stretch")
+    chart = cached.tradeoff_chart(date, split, choice.weapons, choice.selected.key, choice.options)
+    st.vega_lite_chart(chart, width="stretch")
+
+
+def reach_for_brief(date: str, width_km: float, split: float, choice: ReachChoice):
+    """What the brief's reach table needs, computed when the brief is drawn (every class, no lists)."""
+    rindex, zone = cached.get_reach_index(date), cached.get_zone(date, width_km, split)
+    weapons, options = choice.weapons, choice.options
+
+    def compute() -> tuple[reach.WeaponReach, ...]:
+        return tuple(reach.weapon_reach(rindex, zone, w, options, lists=False) for w in weapons)
+
+    return compute

@@ -6,7 +6,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gis import crs
+from gis import crs, present
 from gis.present import distance_range_text, side_label
 from ui import cached
 
@@ -84,16 +84,8 @@ def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
 
 
 def oblasts_table(date: str, people_by_oblast: dict[str, float]) -> pd.DataFrame:
-    """Oblasts touched by the occupation or the zone: % and km² occupied on ``date``, people in the zone;
-    most people first."""
-    by_obl = pd.DataFrame(people_by_oblast.items(), columns=["iso", "people_in_zone"])
-    obl = cached.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
-    # whole people; an oblast absent from the estimate has no one inside
-    obl["people_in_zone"] = obl["people_in_zone"].fillna(0).round()
-    obl["oblast"] = obl["iso"].map(cached.oblast_names())
-    return obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values(
-        "people_in_zone", ascending=False
-    )
+    """Oblasts touched by the occupation or the zone (``present.oblasts_rows``)."""
+    return present.oblasts_rows(cached.occupied_by_oblast(date), people_by_oblast, cached.oblast_names())
 
 
 def gaps_table(cov) -> pd.DataFrame:
