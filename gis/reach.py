@@ -329,12 +329,17 @@ def reach_all(
 WIDTHS_KM = tuple(np.arange(1.0, 50.25, 0.5))  # the slider's widths (km)
 
 
+def curve_column(key: str, side: str) -> str:
+    """The ``reach_curve`` column of class ``key`` on ``side``."""
+    return f"{key} {side}"
+
+
 def reach_curve(
     rindex: ReachIndex, weapons: tuple[Weapon, ...], options: ReachOptions, split: float, widths_km=WIDTHS_KM
 ) -> pd.DataFrame:
     """What each width costs and buys (people, estimates), by total width (km): one row per width with the
-    people inside the zone ("in_zone") and a column per (class key, side) of people still within the class's
-    reach after the pull-back. Computed once per split and setting, so a slider move is a lookup."""
+    people inside the zone ("in_zone") and a column per class and side (``curve_column``) of people still
+    within the class's reach after the pull-back. Computed once per split and setting: a move is a lookup."""
     rows = []
     for w in widths_km:
         unit_km: dict[tuple[str, Backs], np.ndarray] = {}
@@ -344,7 +349,7 @@ def reach_curve(
             for s in SIDES:
                 if (s, backs) not in unit_km:
                     unit_km[s, backs] = rindex.unit_km(s, backs, options)
-                row[weapon.key, s] = rindex.people(s, weapon, backs, options, unit_km[s, backs]).estimate
+                row[curve_column(weapon.key, s)] = rindex.people(s, weapon, backs, options, unit_km[s, backs]).estimate
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(widths_km, name="width_km"))
 

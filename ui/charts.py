@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from gis.present import COLORS
+from gis.reach import curve_column
 from ui.state import NEGOTIATED_RANGE_KM
 
 
@@ -41,8 +42,8 @@ def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
     curve = curve[curve.index == curve.index.astype(int)]  # whole km: the chart's data is sent on every rerun
     names = {
         "inside the zone": curve["in_zone"],
-        "within Russian reach (Ukrainian-controlled side)": curve[weapon.key, "ukraine_controlled"],
-        "within Ukrainian reach (occupied side)": curve[weapon.key, "occupied"],
+        "within Russian reach (Ukrainian-controlled side)": curve[curve_column(weapon.key, "ukraine_controlled")],
+        "within Ukrainian reach (occupied side)": curve[curve_column(weapon.key, "occupied")],
     }
     long = pd.concat(
         [pd.DataFrame({"width_km": curve.index, "what": k, "people": v.to_numpy().round()}) for k, v in names.items()]

@@ -83,7 +83,7 @@ def reach_table(date: str, width_km: float, split: float, choice: ReachChoice) -
         today = today_all[w.key]
         row = {"weapon class": w.label, "reach (km)": w.reach_km}
         for side, name in (("ukraine_controlled", "UA side"), ("occupied", "occupied")):
-            now, then = today[side].people.estimate, after[w.key, side]
+            now, then = today[side].people.estimate, after[reach.curve_column(w.key, side)]
             row |= {
                 f"{name} today": _hundreds(now),
                 f"{name} after": _hundreds(then),
