@@ -7,6 +7,7 @@ import streamlit as st
 
 from gis import export, layers, maps, present, zones
 from ui import cached, downloads, mapglue, page, state, tables, uploads
+from ui import reach as reach_ui
 from ui.messages import message
 
 page.page_setup("Explorer")
@@ -23,6 +24,8 @@ with st.sidebar.expander("Analyse your own line or zone (GeoJSON)"):
         key="upload",
         help="A zipped shapefile is recognised and refused with advice: convert it to GeoJSON first.",
     )
+
+reach_choice = reach_ui.reach_sidebar()
 
 st.title("Frontline Freeze Explorer")
 st.caption(
@@ -48,7 +51,11 @@ if scene.standard:
     layer = cached.zone_map_layer(date, width_km, split, scene.label)
 else:  # an uploaded zone or line: not cached
     layer = mapglue.map_layer(maps.zone_layer(scene.zone, figures.towns, scene.label))
-mapglue.show_map(date, [layer], key=f"explorer_map_{date}", fill_height=True)
+map_layers = [layer]
+if scene.standard and reach_choice.on_map:
+    map_layers.append(cached.reach_map_layer(date, width_km, split, reach_choice.selected, reach_choice.options))
+legend = maps.DEFAULT_LEGEND + maps.REACH_LEGEND if len(map_layers) > 1 else None
+mapglue.show_map(date, map_layers, key=f"explorer_map_{date}", legend=legend, fill_height=True)
 
 # --- what the zone holds --------------------------------------------------------------------
 infra = figures.infrastructure
@@ -65,6 +72,12 @@ st.dataframe(
     width="stretch",
     column_config=tables.TOWNS_COLUMNS,
 )
+reach_later = None
+if scene.standard:
+    reach_ui.reach_section(date, width_km, split, reach_choice)
+    reach_later = reach_ui.reach_for_brief(date, width_km, split, reach_choice)
+else:
+    st.info("Reach after the pull-back is computed for zones of a width and split along the date's line.")
 left, right = st.columns([3, 2], gap="medium")
 with left:
     sites = infra[infra.kind != present.NUCLEAR]  # the nuclear plants are named above
@@ -75,7 +88,7 @@ with left:
         )
     st.markdown("**Oblasts affected**")
     st.dataframe(
-        tables.oblasts_table(date, people.by_oblast),
+        cached.oblasts_table(date, width_km, split) if scene.standard else tables.oblasts_table(date, people.by_oblast),
         hide_index=True,
         width="stretch",
         column_config=tables.OBLAST_COLUMNS,
@@ -105,7 +118,7 @@ def zone_fc() -> dict:
 
 
 brief_scene = cached.Scene(
-    scene.front, scene.zone, scene.analysis, present.zone_label(scene.zone, scene.front, proposal)
+    scene.front, scene.zone, scene.analysis, present.zone_label(scene.zone, scene.front, proposal), reach_later
 )
 downloads.brief_downloads(scene.front, [brief_scene], name, key="dl_brief")
 d1, d2, d3 = st.columns(3)

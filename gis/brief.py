@@ -36,7 +36,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Annotation
 
-from gis import GisError, crs, layers, present, stats, zones
+from gis import GisError, crs, layers, present, reach, stats, zones
 from gis.frontline import Front
 from gis.population import PopulationIndex
 from gis.present import COLORS, PRE_WAR_NOTE, distance_range_text, side_label
@@ -64,11 +64,13 @@ _RENDER_LOCK = threading.Lock()  # matplotlib's text layout caches are not threa
 
 @dataclass(frozen=True)
 class BriefZone:
-    """One zone in a brief: the label readers see, its geometry and its analysis."""
+    """One zone in a brief: the label readers see, its geometry and its analysis; ``within_reach``: each weapon
+    class today and after its pull-back (``reach.weapon_reach``), for the brief's reach table."""
 
     label: str
     zone: Zone
     analysis: ZoneAnalysis
+    within_reach: tuple[reach.WeaponReach, ...] = ()
 
 
 def proposal_zone(front: Front, key: str, index: PopulationIndex) -> BriefZone:
@@ -178,7 +180,7 @@ def _infra_sources() -> str:
 
 def figure_rows(front: Front, items: list[BriefZone]) -> list[tuple[str, list[str], bool]]:
     """The headline figures (``present.BRIEF_ROWS``): (label, one value per zone, bold?)."""
-    figures = [present.zone_figures(front, i.zone, i.analysis, i.label) for i in items]
+    figures = [present.zone_figures(front, i.zone, i.analysis, i.label, i.within_reach) for i in items]
     return present.table(figures, present.BRIEF_ROWS)
 
 
@@ -750,8 +752,9 @@ def _page_two(front: Front, items: list[BriefZone]) -> Figure:
 
 
 def _towns_panel(fig: Figure, items: list[BriefZone]) -> None:
-    """Page two's left column: the towns with most people inside each zone."""
-    n_towns = 30 if len(items) == 1 else 15
+    """Page two's left column: the towns with most people inside each zone, then what the zones buy."""
+    with_reach = any(i.within_reach for i in items)
+    n_towns = (22 if with_reach else 30) if len(items) == 1 else (10 if with_reach else 15)
     y = 0.87
     for letter, item in zip(_letters(items), items, strict=True):
         towns = item.analysis.towns
@@ -760,6 +763,47 @@ def _towns_panel(fig: Figure, items: list[BriefZone]) -> None:
         y = _wrap(fig, 0.03, y, heading, 6.9, 9.5, weight="bold")
         rows = town_rows(towns, n_towns) or [["none"] + [""] * 6]
         y = _table(fig, 0.03, y + 0.004, TOWN_COLS[0], rows, TOWN_COLS[1], TOWN_COLS[2]) - 0.015
+    if with_reach:
+        _reach_panel(fig, items, y)
+
+
+def _hundreds(people: float) -> str:
+    """One format for a column of people that spans 10^4 to 10^7: to the nearest hundred."""
+    return f"{round(people, -2):,.0f}"
+
+
+def reach_rows(items: list[BriefZone]) -> tuple[list[str], list[list[str]]]:
+    """The reach table: per weapon class, people still within reach after each zone's pull-back on each side
+    (the first zone's 'today' beside, as it does not depend on the zone)."""
+    if len(items) == 1:
+        header = ["weapon class (reach)", "UA side today", "after", "occupied today", "after"]
+    else:
+        header = ["weapon class (reach)", "UA today", "A after", "B after", "occ. today", "A after", "B after"]
+    rows = []
+    for k, first in enumerate(items[0].within_reach):
+        row = [f"{first.weapon.label} ({first.weapon.reach_km:g} km)"]
+        for side in ("ukraine_controlled", "occupied"):
+            row.append(_hundreds(first.today[side].people.estimate))
+            row += [_hundreds(i.within_reach[k].after[side].people.estimate) for i in items]
+        rows.append(row)
+    return header, rows
+
+
+def _reach_panel(fig: Figure, items: list[BriefZone], y: float) -> None:
+    """What the zone buys: people (pre-war 2022) still within reach of the other side's weapons after the
+    pull-back, by class (Russian reach on the Ukrainian-controlled side, Ukrainian on the occupied side)."""
+    title = "What the zone buys: people still within reach of the other side's weapons (reach: order of magnitude)"
+    y = _wrap(fig, 0.03, y, title, 6.9, 9.5, weight="bold")
+    header, rows = reach_rows(items)
+    n_values = len(header) - 1
+    value_in = 1.1 if len(items) == 1 else 0.72
+    widths = [6.75 - value_in * n_values] + [value_in] * n_values
+    y = _table(fig, 0.03, y + 0.004, header, rows, widths, ["left"] + ["right"] * n_values)
+    sides = (
+        "UA side: the Ukrainian-controlled side within reach of Russian positions; occupied: the occupied side "
+        "within reach of Ukrainian positions. "
+    )
+    _wrap(fig, 0.03, y, sides + reach.DISTANCE_NOTE, 6.9, 6.3, color="#555555")
 
 
 def _infrastructure_panel(fig: Figure, items: list[BriefZone], x: float, panel_in: float) -> float:

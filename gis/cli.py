@@ -10,12 +10,13 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
-from gis import GisError, crs, export, layers, monitoring, present, stats, zones
+from gis import GisError, crs, export, layers, monitoring, present, reach, stats, zones
 from gis.frontline import Front, custom_front
 from gis.uploads import Upload, read_geojson_file
 from gis.zones import Zone
@@ -45,6 +46,17 @@ def _add_zone_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--proposal", default=None, help=f"preset: {', '.join(zones.PROPOSALS)} (sets width and split)")
     p.add_argument("--frontline", type=Path, default=None, help="GeoJSON LineString to use as a custom frontline")
     p.add_argument("--zone", type=Path, default=None, help="GeoJSON Polygon to analyse as a custom zone")
+
+
+def _add_reach_parser(sub) -> None:
+    p = sub.add_parser("reach", help="who and what stays within reach of each weapon class after the pull-back (JSON)")
+    _add_zone_args(p)
+    p.add_argument("--weapon", default=None, help=f"one class: {', '.join(reach.WEAPONS)} (default: all)")
+    p.add_argument("--reach-km", type=float, default=None, help="its reach in km; alone: any weapon of this reach")
+    p.add_argument("--border-pullback", action="store_true", help="Russian forces also pull back from the border")
+    p.add_argument("--belarus", action="store_true", help="count Belarus's border with Ukraine as a position too")
+    p.add_argument("--minsk", action="store_true", help="Minsk II lines: heavy weapons 25/35/70 km each side")
+    p.add_argument("--max-towns", type=int, default=25, help="settlements listed per side (default 25)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", type=float, default=0.5)
     p.add_argument("--date", default=None)
     p.add_argument("--format", choices=("json", "csv"), default="json")
+    _add_reach_parser(sub)
     p = sub.add_parser("brief", help="scenario brief: a two-page PDF and/or the map alone as PNG (slides)")
     _add_zone_args(p)
     p.add_argument("--out", type=Path, default=None, help="write the brief as PDF here")
@@ -238,6 +251,26 @@ def cmd_coverage(args) -> None:
     _print(report)
 
 
+def _weapons(args) -> list[reach.Weapon]:
+    """The classes asked for: one (``--weapon``, its reach changed by ``--reach-km``), any weapon of
+    ``--reach-km``, or all."""
+    if args.weapon is not None:
+        return [reach.get_weapon(args.weapon, args.reach_km)]
+    if args.reach_km is not None:
+        return [reach.any_weapon(args.reach_km)]
+    return list(reach.WEAPONS.values())
+
+
+def cmd_reach(args) -> None:
+    if args.zone is not None:
+        raise GisError("reach needs a zone of a width and split (--width-km or --proposal), not --zone.")
+    front, zone, proposal = resolve_zone(args)
+    rindex = reach.ReachIndex(front, stats.population_index(front))
+    options = reach.ReachOptions(args.border_pullback, args.belarus, args.minsk)
+    results = [reach.weapon_reach(rindex, zone, w, options) for w in _weapons(args)]
+    _print(present.reach_report(zone, proposal, options, results, max_towns=args.max_towns))
+
+
 def cmd_population_curve(args) -> None:
     _, split = zones.check_width_split(1.0, args.split)
     date = layers.check_date(args.date)
@@ -262,10 +295,19 @@ def _brief_items(args) -> tuple:
         keys = [zones.get_proposal(key).key for key in args.compare]  # unknown names fail before any work
         front = layers.front(layers.check_date(args.date))
         index = stats.population_index(front)
-        return front, [brief.proposal_zone(front, key, index) for key in keys]
-    front, zone, proposal = resolve_zone(args)
-    analysis = stats.analyse(front, zone, stats.population_index(front))
-    return front, [brief.BriefZone(present.zone_label(zone, front, proposal), zone, analysis)]
+        items = [brief.proposal_zone(front, key, index) for key in keys]
+    else:
+        front, zone, proposal = resolve_zone(args)
+        index = stats.population_index(front)
+        items = [brief.BriefZone(present.zone_label(zone, front, proposal), zone, stats.analyse(front, zone, index))]
+    if items[0].zone.custom:
+        return front, items
+    rindex = reach.ReachIndex(front, index)  # the reach table: every class at its default figure
+    return front, [replace(i, within_reach=_default_reach(rindex, i.zone)) for i in items]
+
+
+def _default_reach(rindex: reach.ReachIndex, zone: Zone) -> tuple[reach.WeaponReach, ...]:
+    return tuple(reach.weapon_reach(rindex, zone, w, reach.ReachOptions(), lists=False) for w in reach.DEFAULT_WEAPONS)
 
 
 def cmd_brief(args) -> None:
@@ -299,6 +341,7 @@ COMMANDS = {
     "coverage": cmd_coverage,
     "add-snapshot": cmd_add_snapshot,
     "population-curve": cmd_population_curve,
+    "reach": cmd_reach,
     "brief": cmd_brief,
 }
 

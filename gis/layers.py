@@ -107,6 +107,21 @@ def water_metric():
     return geom
 
 
+def borders() -> gpd.GeoDataFrame:
+    """Ukraine's land borders with Russia (RUS) and Belarus (BLR): iso3, name, length_km, source (lon/lat lines,
+    ``gis.build_borders``)."""
+    return _read("borders.parquet")
+
+
+@lru_cache(maxsize=1)
+def borders_metric() -> dict[str, object]:
+    """The borders as METRIC_CRS lines (m), by iso3."""
+    from gis import crs
+
+    b = borders()
+    return dict(zip(b["iso3"], crs.to_metric(b.geometry.values), strict=True))
+
+
 def korea_dmz() -> gpd.GeoDataFrame:
     """The Korean DMZ edges and Military Demarcation Line (reference)."""
     return _read("korea_dmz.parquet")

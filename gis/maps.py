@@ -592,6 +592,10 @@ DEFAULT_LEGEND = [
     ("Zone, Ukrainian-controlled side", COLORS["zone_controlled"], "fill"),
     ("Settlement inside the zone", "#ffffff", "point"),
 ]
+REACH_LEGEND = [
+    ("Still within Russian reach (class in sidebar)", COLORS["reach_russian"], "fill"),
+    ("Still within Ukrainian reach", COLORS["reach_ukrainian"], "fill"),
+]
 BASE_LEGEND = [
     ("Frontline", COLORS["frontline"], "line"),
     ("Occupied territory", COLORS["occupied"], "fill"),
@@ -600,6 +604,26 @@ BASE_LEGEND = [
     ("Thermal or hydro power plant", COLORS["energy"], "point"),
     ("Airport or air base", COLORS["airport"], "airport"),
 ]
+
+
+def reach_layer(band: dict, label: str) -> folium.FeatureGroup:
+    """Where a weapon class still reaches after the pull-back (``reach.reach_band``): on each side, a hatched-
+    looking outline band (dashed edge, light fill) in the colour of the side whose weapons reach it."""
+    fg = folium.FeatureGroup(name=label, show=True)
+    for side, color, whose in (
+        ("ukraine_controlled", COLORS["reach_russian"], "Russian"),
+        ("occupied", COLORS["reach_ukrainian"], "Ukrainian"),
+    ):
+        geom = band[side]
+        if geom.is_empty:
+            continue
+        folium.GeoJson(
+            shapely.to_geojson(_ll(geom, SIMPLIFY_BASE_M, keep_topology=False)),
+            style_function=_style(color, color, 1.6, 0.12, dash="5 4"),
+            tooltip=f"{label}: within reach of {whose} positions after the pull-back ({side_label(side)} side)",
+            interactive=True,
+        ).add_to(fg)
+    return fg
 
 
 def coverage_layer(cov, label: str = "Monitoring") -> folium.FeatureGroup:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gis import layers, monitoring, zones
+from gis import layers, monitoring, reach, zones
 from gis.frontline import Front
 from gis.population import MAX_DISTANCE_KM, PopulationEstimate
 from gis.stats import ZoneAnalysis, occupied_summary
@@ -48,6 +48,8 @@ COLORS = {
     "gap": "#d7191c",
     "airport": "#0b3d91",
     "energy": "#8c510a",
+    "reach_russian": "#99000d",  # the band Russian weapons still reach (Ukrainian-controlled side)
+    "reach_ukrainian": "#08306b",  # the band Ukrainian weapons still reach (occupied side)
 }
 # Zone fills (occupied side, Ukrainian-controlled side): zone A as on the Explorer, zone B lighter (Compare).
 ZONE_COLORS = {
@@ -142,10 +144,18 @@ class ZoneFigures:
     energy: tuple[str, ...]  # thermal, hydro and pumped-storage plants
     towns: pd.DataFrame = field(compare=False, repr=False)
     infrastructure: pd.DataFrame = field(compare=False, repr=False)
+    within_reach: tuple[reach.WeaponReach, ...] = field(default=(), compare=False, repr=False)  # what the zone buys
+
+    def reach_of(self, key: str) -> reach.WeaponReach | None:
+        """The reach figures of weapon class ``key``, if computed."""
+        return next((r for r in self.within_reach if r.weapon.key == key), None)
 
 
-def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -> ZoneFigures:
-    """The one builder of a zone's headline figures (see ``ZoneFigures``)."""
+def zone_figures(
+    front: Front, zone: Zone, analysis: ZoneAnalysis, label: str, within_reach: Sequence[reach.WeaponReach] = ()
+) -> ZoneFigures:
+    """The one builder of a zone's headline figures (see ``ZoneFigures``); ``within_reach``: each weapon class
+    today and after the zone's pull-back (``reach.weapon_reach``), if wanted."""
     occ = occupied_summary(front)
     infra = analysis.infrastructure
     return ZoneFigures(
@@ -171,6 +181,7 @@ def zone_figures(front: Front, zone: Zone, analysis: ZoneAnalysis, label: str) -
         energy=tuple(infra.loc[infra["kind"].isin(layers.ENERGY_KINDS), "name"]),
         towns=analysis.towns,
         infrastructure=infra,
+        within_reach=tuple(within_reach),
     )
 
 
@@ -238,6 +249,33 @@ COMPARE_ROWS = (
     Row("camera posts to watch the whole zone", _posts("camera")),
     Row("radar posts to watch the whole zone", _posts("radar_people")),
 )
+
+
+def _people_after(key: str, side: str) -> Callable[[ZoneFigures], str]:
+    def value(f: ZoneFigures) -> str:
+        r = f.reach_of(key)
+        return "–" if r is None else people_text(r.after[side].people.estimate)
+
+    return value
+
+
+def reach_rows(weapons: Sequence[reach.Weapon]) -> tuple[Row, ...]:
+    """Per weapon class: people still within reach after the pull-back, on each side (Compare, the brief)."""
+    rows = []
+    for w in weapons:
+        rows.append(
+            Row(
+                f"within Russian {w.label.lower()} reach ({w.reach_km:g} km), Ukrainian side",
+                _people_after(w.key, "ukraine_controlled"),
+            )
+        )
+        rows.append(
+            Row(
+                f"within Ukrainian {w.label.lower()} reach ({w.reach_km:g} km), occupied side",
+                _people_after(w.key, "occupied"),
+            )
+        )
+    return tuple(rows)
 
 
 def table(figures: Sequence[ZoneFigures], rows: Sequence[Row]) -> list[tuple[str, list[str], bool]]:
@@ -311,6 +349,23 @@ def summary_row(f: ZoneFigures) -> dict:
     people = f.people.as_dict()
     row.update({f"people_{k}": v for k, v in people.items() if not isinstance(v, dict | str)})
     return row
+
+
+def oblasts_rows(occupied: pd.DataFrame, people_by_oblast: dict[str, float], names: dict[str, str]) -> pd.DataFrame:
+    """Oblasts touched by the occupation (``stats.occupied_by_oblast``) or the zone: % and km² occupied, people
+    in the zone (whole people); most people first."""
+    isos = list(dict.fromkeys([*occupied["iso"], *people_by_oblast]))  # occupied oblasts first, then the rest
+    occ = occupied.set_index("iso")
+    people = np.array([round(people_by_oblast.get(i, 0.0)) for i in isos], dtype=float)  # none inside: 0
+    obl = pd.DataFrame(
+        {
+            "oblast": [names.get(i) for i in isos],
+            "occupied_pct": occ["occupied_pct"].reindex(isos).to_numpy(),
+            "occupied_km2": occ["occupied_km2"].reindex(isos).to_numpy(),
+            "people_in_zone": people,
+        }
+    )
+    return obl.iloc[np.argsort(-people, kind="stable")]
 
 
 # ------------------------------------------------------------------------------ the CLI's report
@@ -387,3 +442,84 @@ def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
     else:
         parts.append("No listed nuclear plant, power plant or airport lies inside it.")
     return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------ reach
+
+
+REACH_SIDE_LABELS = {
+    "ukraine_controlled": "Ukrainian-controlled side, within reach of Russian positions",
+    "occupied": "occupied side, within reach of Ukrainian positions",
+}
+
+
+def _town_rows(towns: pd.DataFrame, n: int) -> list[dict]:
+    return [
+        {
+            "name": r.name,
+            "people": None if r.population != r.population else int(r.population),
+            "km_from_positions": float(r.km_from_positions),
+        }
+        for r in towns.head(n).itertuples()
+    ]
+
+
+def _infra_rows(infra: pd.DataFrame) -> list[dict]:
+    return [
+        {"name": r.name, "kind": r.kind, "km_from_positions": float(r.km_from_positions)} for r in infra.itertuples()
+    ]
+
+
+def reach_side(today: reach.SideReach, after: reach.SideReach, max_towns: int) -> dict:
+    """One side of one class in ``python -m gis reach``: people today and after (estimate, range), what the
+    pull-back moves out of reach, and the towns and infrastructure within reach."""
+    return {
+        "people_today": round(today.people.estimate),
+        "people_today_low": round(today.people.low),
+        "people_today_high": round(today.people.high),
+        "people_after": round(after.people.estimate),
+        "people_low": round(after.people.low),
+        "people_high": round(after.people.high),
+        "people_out_of_reach": round(today.people.estimate - after.people.estimate),
+        "towns_today_count": len(today.towns),
+        "towns_after_count": len(after.towns),
+        "towns_today": _town_rows(today.towns, max_towns),
+        "towns_after": _town_rows(after.towns, max_towns),
+        "infrastructure_today": _infra_rows(today.infrastructure),
+        "infrastructure_after": _infra_rows(after.infrastructure),
+    }
+
+
+def reach_report(
+    zone: Zone, proposal: str | None, options: reach.ReachOptions, results: Sequence[reach.WeaponReach], max_towns: int
+) -> dict:
+    """The JSON-able report printed by ``python -m gis reach``."""
+    weapons = [
+        {
+            "weapon": r.weapon.key,
+            "label": r.weapon.label,
+            "reach_km": r.weapon.reach_km,
+            "source": r.weapon.source,
+            "reach_is": reach.ORDER_OF_MAGNITUDE,
+            "positions_after_km": {
+                "russian_from_line": r.after_backs.ru_km,
+                "ukrainian_from_line": r.after_backs.ua_km,
+                "russian_from_border": r.after_backs.border_km,
+            },
+            **{side: reach_side(r.today[side], r.after[side], max_towns) for side in zones.SIDES},
+        }
+        for r in results
+    ]
+    return {
+        "date": zone.date,
+        "proposal": proposal,
+        "width_km": zone.width_km,
+        "split": zone.split,
+        "ru_depth_km": round(zone.ru_depth_km, 3),
+        "ua_depth_km": round(zone.ua_depth_km, 3),
+        "options": {"border_pullback": options.border_pullback, "belarus": options.belarus, "minsk": options.minsk},
+        "sides": REACH_SIDE_LABELS,
+        "weapons": weapons,
+        "note": f"People: {PRE_WAR_NOTE}. {reach.DISTANCE_NOTE}",
+        "source": layers.ATTRIBUTION,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gis import export, layers, present, stats, zones
+from gis import export, layers, present, reach, stats, zones
 from ui import cached, downloads, mapglue, page, state
 from ui.messages import message
 
@@ -44,7 +44,7 @@ label_b, w_b, s_b = picker(cb, "B", "ukrainian")
 date = cd.selectbox("Frontline date", layers.dates()[::-1], index=layers.dates()[::-1].index(date), key="cmp_date")
 
 front = cached.get_front(date)
-fa, fb = cached.get_figures(date, w_a, s_a, label_a), cached.get_figures(date, w_b, s_b, label_b)
+fa, fb = cached.get_figures(date, w_a, s_a, label_a, True), cached.get_figures(date, w_b, s_b, label_b, True)
 za, zb = cached.get_zone(date, w_a, s_a), cached.get_zone(date, w_b, s_b)
 key_towns = stats.towns_near_line(front, cached.get_population_index(date))
 added, removed = zones.zone_difference(front, zb, za), zones.zone_difference(front, za, zb)
@@ -68,14 +68,15 @@ with left:
     for letter, f in (("A", fa), ("B", fb)):
         st.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
 with right:
-    rows = present.table([fa, fb], present.COMPARE_ROWS)
+    rows = present.table([fa, fb], present.COMPARE_ROWS + present.reach_rows(reach.DEFAULT_WEAPONS))
     columns = {"A: " + label_a: {r[0]: r[1][0] for r in rows}, "B: " + label_b: {r[0]: r[1][1] for r in rows}}
     st.table(pd.DataFrame(columns))  # a table that wraps, never cut
     st.caption(
         f"B adds {added.area_km2:,.0f} km² over A"
         + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
         + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km "
-        "(Monitoring page for details)."
+        "(Monitoring page for details). Within reach: people (pre-war 2022) still within reach of the other side's "
+        f"weapons after the pull-back (an {reach.ORDER_OF_MAGNITUDE}: Explorer sidebar)."
     )
 
 
@@ -95,7 +96,7 @@ with right:
         "⬇️ Both zones and their difference (GeoJSON)", compare_fc, f"{stem}.geojson", key="dl_compare"
     )
 scenes = [
-    cached.Scene(front, za, cached.get_analysis(date, w_a, s_a), label_a),
-    cached.Scene(front, zb, cached.get_analysis(date, w_b, s_b), label_b),
+    cached.Scene(front, za, cached.get_analysis(date, w_a, s_a), label_a, lambda: fa.within_reach),
+    cached.Scene(front, zb, cached.get_analysis(date, w_b, s_b), label_b, lambda: fb.within_reach),
 ]
 downloads.brief_downloads(front, scenes, stem, key="dl_cmp_brief")

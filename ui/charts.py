@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from gis.present import COLORS
+from gis.reach import curve_column
 from ui.state import NEGOTIATED_RANGE_KM
 
 
@@ -32,3 +34,36 @@ def population_chart(curve: pd.DataFrame) -> dict:
     ]
     line = alt.Chart(curve).mark_line().encode(x=x, y="estimate:Q", tooltip=tooltip)
     return (shade + band + line).properties(height=260).to_dict()
+
+
+def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
+    """What a wider zone costs and buys, by total width (``reach.reach_curve``: people inside the zone; people
+    still within ``weapon``'s reach after the pull-back on each side)."""
+    curve = curve[curve.index == curve.index.astype(int)]  # whole km: the chart's data is sent on every rerun
+    names = {
+        "inside the zone": curve["in_zone"],
+        "within Russian reach (Ukrainian-controlled side)": curve[curve_column(weapon.key, "ukraine_controlled")],
+        "within Ukrainian reach (occupied side)": curve[curve_column(weapon.key, "occupied")],
+    }
+    long = pd.concat(
+        [pd.DataFrame({"width_km": curve.index, "what": k, "people": v.to_numpy().round()}) for k, v in names.items()]
+    )
+    lo, hi = NEGOTIATED_RANGE_KM
+    shade = (
+        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
+        .mark_rect(color="#999999", opacity=0.15)
+        .encode(x="from:Q", x2="to:Q")
+    )
+    colours = alt.Scale(domain=list(names), range=["#444444", COLORS["reach_russian"], COLORS["reach_ukrainian"]])
+    legend = alt.Legend(orient="top-right", title=None, labelLimit=400, fillColor="#ffffffdd", padding=4)
+    lines = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("width_km:Q", title="total zone width (km)"),
+            y=alt.Y("people:Q", title="people (pre-war 2022)"),
+            color=alt.Color("what:N", scale=colours, legend=legend),
+            tooltip=["width_km", "what", alt.Tooltip("people", format=",.0f")],
+        )
+    )
+    return (shade + lines).properties(height=300).to_dict()

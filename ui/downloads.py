@@ -44,7 +44,7 @@ def brief_downloads(front: Front, shown: Sequence[Scene], file_stem: str, key: s
     def render(kind: str) -> bytes:
         from gis import brief
 
-        items = [brief.BriefZone(s.label, s.zone, s.analysis) for s in shown]
+        items = [brief.BriefZone(s.label, s.zone, s.analysis, s.reach_later() if s.reach_later else ()) for s in shown]
         return brief.brief_pdf(front, items) if kind == "pdf" else brief.map_png(front, items)
 
     buttons = (

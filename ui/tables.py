@@ -84,15 +84,8 @@ def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
 
 
 def oblasts_table(date: str, people_by_oblast: dict[str, float]) -> pd.DataFrame:
-    """Oblasts touched by the occupation or the zone: % and km² occupied on ``date``, people in the zone;
-    most people first."""
-    by_obl = pd.DataFrame(people_by_oblast.items(), columns=["iso", "people_in_zone"])
-    obl = cached.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
-    obl["people_in_zone"] = obl["people_in_zone"].fillna(0)  # an oblast absent from the estimate has no one inside
-    obl["oblast"] = obl["iso"].map(cached.oblast_names())
-    return obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values(
-        "people_in_zone", ascending=False
-    )
+    """Oblasts touched by the occupation or the zone (``present.oblasts_rows``)."""
+    return present.oblasts_rows(cached.occupied_by_oblast(date), people_by_oblast, cached.oblast_names())
 
 
 def gaps_table(cov) -> pd.DataFrame:
@@ -101,3 +94,55 @@ def gaps_table(cov) -> pd.DataFrame:
     return pd.DataFrame(
         {"km": cov.gaps_km(), "lon": [round(p.x, 3) for p in mids], "lat": [round(p.y, 3) for p in mids]}
     )
+
+
+def _people_col(label: str, help_text: str | None = None):
+    return st.column_config.NumberColumn(label, format="localized", width=95, help=help_text)
+
+
+REACH_COLUMNS = {
+    "weapon class": st.column_config.TextColumn("weapon class", width=240),
+    "reach (km)": st.column_config.NumberColumn(
+        "reach (km)", format="%g", width=70, help="Order of magnitude from public reporting; adjust it in the sidebar."
+    ),
+    "UA side today": _people_col(
+        "UA side today",
+        "Ukrainian-controlled side within reach of Russian positions on the "
+        "line and the border today (people, pre-war 2022).",
+    ),
+    "UA side after": _people_col("UA side after", "…after the pull-back: Russian positions at the zone's far edge."),
+    "UA side out of reach": _people_col("UA side out of reach", "What the zone buys: people moved out of reach."),
+    "occupied today": _people_col("occupied today", "Occupied side within reach of Ukrainian positions today."),
+    "occupied after": _people_col("occupied after", "…after the pull-back."),
+    "occupied out of reach": _people_col("occupied out of reach"),
+}
+REACH_TOWN_COLUMNS = {
+    "settlement": st.column_config.TextColumn("settlement", width=170),
+    "people (2022)": st.column_config.NumberColumn("people (2022)", format="localized", width=110),
+    "km from positions": st.column_config.NumberColumn(
+        "km from positions", format="%.1f", width=130, help="From its nearest part to the nearest position."
+    ),
+    "oblast": st.column_config.TextColumn("oblast", width=170),
+}
+REACH_INFRA_COLUMNS = {
+    "name": st.column_config.TextColumn("name", width=200),
+    "kind": st.column_config.TextColumn("kind", width=130),
+    "km from positions": st.column_config.NumberColumn("km from positions", format="%.1f", width=130),
+}
+
+
+def reach_towns_table(towns: pd.DataFrame) -> pd.DataFrame:
+    """Settlements within reach as readers see them."""
+    return pd.DataFrame(
+        {
+            "settlement": towns["name"],
+            "people (2022)": towns["population"],
+            "km from positions": towns["km_from_positions"],
+            "oblast": towns["iso"].map(cached.oblast_names()),
+        }
+    )
+
+
+def reach_infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
+    """Infrastructure within reach as readers see it."""
+    return pd.DataFrame({"name": infra["name"], "kind": infra["kind"], "km from positions": infra["km_from_positions"]})
