@@ -5,6 +5,7 @@ import streamlit as st
 
 from gis import layers
 from gis.crs import EQUAL_AREA_CRS, METRIC_PROJ
+from gis.reach import MINSK_NOTE, ORDER_OF_MAGNITUDE, WEAPONS
 from gis.zones import MODELLED_NOTE, PROPOSALS
 from ui import page
 
@@ -12,6 +13,19 @@ page.page_setup("Data & method")
 st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 
+st.subheader("Weapon classes (what a zone buys)")
+st.table(
+    [
+        {
+            "class": w.label,
+            "default reach (km)": f"{w.reach_km:g}",
+            "source": w.source,
+            "Minsk II pull-back, each side (km)": "–" if w.minsk_pullback_km is None else f"{w.minsk_pullback_km:g}",
+        }
+        for w in WEAPONS.values()
+    ]
+)
+st.caption(f"Reach figures are an {ORDER_OF_MAGNITUDE}. {MINSK_NOTE}")
 st.subheader("Proposal presets")
 st.table(
     [

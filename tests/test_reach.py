@@ -187,3 +187,42 @@ def test_bad_reach_inputs_are_clear_errors(front, pop_index):
     moved = shapely.transform(shapely.get_parts(front.frontline)[0], lambda xy: xy + np.array([4000.0, 0.0]))
     with pytest.raises(GisError, match="another frontline"):
         reach.ReachIndex(frontline.custom_front(front, moved), pop_index)
+
+
+def test_explorer_and_compare_show_what_the_zone_buys():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception
+    assert "Within reach after the pull-back" in [s.value for s in at.subheader]
+    table = next(df.value for df in at.dataframe if "weapon class" in df.value.columns)
+    assert list(table["weapon class"]) == [w.label for w in reach.DEFAULT_WEAPONS] + ["Any weapon of 40 km"]
+    assert (table["UA side after"] <= table["UA side today"]).all() and (table["UA side out of reach"] > 0).all()
+    at.number_input(key="reach_artillery").set_value(30.0).run()  # a reader's own figure for artillery
+    edited = next(df.value for df in at.dataframe if "weapon class" in df.value.columns)
+    row = edited.set_index("weapon class").loc[reach.WEAPONS["artillery"].label]
+    assert (
+        row["reach (km)"] == 30
+        and row["UA side today"] > table.set_index("weapon class").loc[row.name, "UA side today"]
+    )
+
+    at.switch_page("pages/1_Compare_proposals.py")  # page links need the real entry point
+    cmp = at.run()
+    assert not cmp.exception
+    labels = list(cmp.table[0].value.index)
+    assert any(lab.startswith("within Russian tube artillery") for lab in labels)
+
+
+def test_brief_text_has_the_reach_table(front, pop_index, rindex):
+    import pypdfium2 as pdfium
+
+    from gis import brief
+
+    item = brief.proposal_zone(front, "ukrainian", pop_index)
+    within = tuple(reach.weapon_reach(rindex, item.zone, w, lists=False) for w in reach.DEFAULT_WEAPONS)
+    doc = pdfium.PdfDocument(brief.brief_pdf(front, [brief.BriefZone(item.label, item.zone, item.analysis, within)]))
+    text = " ".join(" ".join(doc[i].get_textpage().get_text_range().split()) for i in range(len(doc)))
+    assert "What the zone buys" in text and "…" not in text.split("What the zone buys")[1][:1500]
+    for w in within:
+        assert w.weapon.label in text
+        assert f"{round(w.after[UA].people.estimate, -2):,.0f}" in text
