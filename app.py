@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from gis import export, layers, maps, present, zones
-from ui import cached, downloads, mapglue, page, state, tables, uploads
+from ui import cached, cached_reach, downloads, mapglue, page, state, tables, uploads
 from ui import reach as reach_ui
 from ui.messages import message
 
@@ -53,7 +53,7 @@ else:  # an uploaded zone or line: not cached
     layer = mapglue.map_layer(maps.zone_layer(scene.zone, figures.towns, scene.label))
 map_layers = [layer]
 if scene.standard and reach_choice.on_map:
-    map_layers.append(cached.reach_map_layer(date, width_km, split, reach_choice.selected, reach_choice.options))
+    map_layers.append(cached_reach.reach_map_layer(date, width_km, split, reach_choice.selected, reach_choice.options))
 legend = maps.DEFAULT_LEGEND + maps.REACH_LEGEND if len(map_layers) > 1 else None
 mapglue.show_map(date, map_layers, key=f"explorer_map_{date}", legend=legend, fill_height=True)
 

@@ -700,7 +700,9 @@ TOWN_COLS = (
     [1.3, 1.05, 0.95, 0.7, 0.95, 1.2, 0.8],
     ["left", "left", "right", "right", "right", "left", "left"],
 )
-INFRA_COLS = (["name", "kind", "side", "km"], [1.4, 0.82, 1.2, 0.32], ["left", "left", "left", "right"])
+# 7 pt: plant names with their town ("Zaporizhzhia TPP (Enerhodar)") fit whole in the right-hand panel
+INFRA_COLS = (["name", "kind", "side", "km"], [1.58, 0.77, 1.1, 0.27], ["left", "left", "left", "right"])
+INFRA_SIZE = 7.0
 MAX_INFRA_ROWS = 12
 
 
@@ -813,7 +815,7 @@ def _infrastructure_panel(fig: Figure, items: list[BriefZone], x: float, panel_i
         infra = item.analysis.infrastructure
         y = _wrap(fig, x, y, f"{letter}Infrastructure inside: {len(infra)}", panel_in, 9.5, weight="bold")
         if len(infra):
-            y = _table(fig, x, y + 0.004, INFRA_COLS[0], infra_rows(infra), INFRA_COLS[1], INFRA_COLS[2])
+            y = _table(fig, x, y + 0.004, INFRA_COLS[0], infra_rows(infra), INFRA_COLS[1], INFRA_COLS[2], INFRA_SIZE)
             if len(infra) > MAX_INFRA_ROWS:
                 y = _wrap(fig, x, y, f"… and {len(infra) - MAX_INFRA_ROWS} more.", panel_in, 7.5)
         else:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from gis import export, layers, present, reach, stats, zones
-from ui import cached, downloads, mapglue, page, state
+from ui import cached, cached_reach, downloads, mapglue, page, state
 from ui.messages import message
 
 page.page_setup("Compare proposals")
@@ -44,7 +44,10 @@ label_b, w_b, s_b = picker(cb, "B", "ukrainian")
 date = cd.selectbox("Frontline date", layers.dates()[::-1], index=layers.dates()[::-1].index(date), key="cmp_date")
 
 front = cached.get_front(date)
-fa, fb = cached.get_figures(date, w_a, s_a, label_a, True), cached.get_figures(date, w_b, s_b, label_b, True)
+reach_a = cached_reach.get_reach(date, w_a, s_a, reach.DEFAULT_WEAPONS, reach.ReachOptions())
+reach_b = cached_reach.get_reach(date, w_b, s_b, reach.DEFAULT_WEAPONS, reach.ReachOptions())
+fa = cached.get_figures(date, w_a, s_a, label_a, reach_a)
+fb = cached.get_figures(date, w_b, s_b, label_b, reach_b)
 za, zb = cached.get_zone(date, w_a, s_a), cached.get_zone(date, w_b, s_b)
 key_towns = stats.towns_near_line(front, cached.get_population_index(date))
 added, removed = zones.zone_difference(front, zb, za), zones.zone_difference(front, za, zb)

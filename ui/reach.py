@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from gis import present, reach
-from ui import cached, tables
+from ui import cached, cached_reach, tables
 
 ANY_WEAPON = "any"
 
@@ -76,8 +76,8 @@ def _hundreds(people: float) -> float:
 def reach_table(date: str, width_km: float, split: float, choice: ReachChoice) -> pd.DataFrame:
     """Per class: people within reach today and after on each side, and how many the pull-back moves out
     (today: width-independent; after: the per-split curve, so a slider move is a lookup)."""
-    after = cached.get_reach_curve(date, split, choice.weapons, choice.options).loc[width_km]
-    today_all = cached.get_reach_today_all(date, choice.weapons, choice.options)
+    after = cached_reach.get_reach_curve(date, split, choice.weapons, choice.options).loc[width_km]
+    today_all = cached_reach.get_reach_today_all(date, choice.weapons, choice.options)
     rows = []
     for w in choice.weapons:
         today = today_all[w.key]
@@ -104,7 +104,7 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
     st.dataframe(
         reach_table(date, width_km, split, choice), hide_index=True, width="stretch", column_config=tables.REACH_COLUMNS
     )
-    chosen = cached.get_weapon_reach(date, width_km, split, choice.selected, choice.options)
+    chosen = cached_reach.get_weapon_reach(date, width_km, split, choice.selected, choice.options)
     st.markdown(f"**{chosen.weapon.label} ({chosen.weapon.reach_km:g} km): still within reach after the pull-back**")
     left, right = st.columns(2, gap="medium")
     for col, side in ((left, "ukraine_controlled"), (right, "occupied")):
@@ -124,13 +124,13 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
             column_config=tables.REACH_TOWN_COLUMNS,
         )
     st.markdown(f"**What each kilometre buys: {chosen.weapon.label}, {chosen.weapon.reach_km:g} km**")
-    chart = cached.tradeoff_chart(date, split, choice.weapons, choice.selected.key, choice.options)
+    chart = cached_reach.tradeoff_chart(date, split, choice.weapons, choice.selected.key, choice.options)
     st.vega_lite_chart(chart, width="stretch")
 
 
 def reach_for_brief(date: str, width_km: float, split: float, choice: ReachChoice):
     """What the brief's reach table needs, computed when the brief is drawn (every class, no lists)."""
-    rindex, zone = cached.get_reach_index(date), cached.get_zone(date, width_km, split)
+    rindex, zone = cached_reach.get_reach_index(date), cached.get_zone(date, width_km, split)
     weapons, options = choice.weapons, choice.options
 
     def compute() -> tuple[reach.WeaponReach, ...]:
