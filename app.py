@@ -96,7 +96,7 @@ name = "custom_zone" if scene.zone.custom else f"zone_{width_km:g}km_split{round
 
 
 def zone_fc() -> dict:
-    feats = export.zone_features(scene.zone, None if proposal == "custom" else proposal)
+    feats = export.zone_features(scene.zone, None if proposal == "custom" else proposal, people=people)
     return export.feature_collection(
         feats + export.points_features(figures.towns, "settlement_inside"),
         attribution=layers.ATTRIBUTION,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from gis import export, layers, present, stats, zones
-from ui import cached, downloads, mapglue, page, state
+from ui import cached, downloads, mapglue, page, state, tables
 from ui.messages import message
 
 page.page_setup("Compare proposals")
@@ -68,9 +67,7 @@ with left:
     for letter, f in (("A", fa), ("B", fb)):
         st.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
 with right:
-    rows = present.table([fa, fb], present.COMPARE_ROWS)
-    columns = {"A: " + label_a: {r[0]: r[1][0] for r in rows}, "B: " + label_b: {r[0]: r[1][1] for r in rows}}
-    st.table(pd.DataFrame(columns))  # a table that wraps, never cut
+    st.table(tables.compare_table(fa, fb), hide_index=True)  # a table that wraps, never cut
     st.caption(
         f"B adds {added.area_km2:,.0f} km² over A"
         + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
@@ -84,9 +81,8 @@ def compare_fc() -> dict:
         dict(f, properties={**f["properties"], "layer": "difference_B_minus_A"})
         for f in export.zone_features(added, "B minus A")
     ]
-    return export.feature_collection(
-        export.zone_features(za, label_a) + export.zone_features(zb, label_b) + diff, attribution=layers.ATTRIBUTION
-    )
+    a, b = export.zone_features(za, label_a, people=fa.people), export.zone_features(zb, label_b, people=fb.people)
+    return export.feature_collection(a + b + diff, attribution=layers.ATTRIBUTION, population_note=present.PRE_WAR_NOTE)
 
 
 stem = f"compare_{w_a:g}km_vs_{w_b:g}km_{date}"

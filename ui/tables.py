@@ -6,7 +6,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gis import crs
+from gis import crs, present
 from gis.present import distance_range_text, side_label
 from ui import cached
 
@@ -100,4 +100,13 @@ def gaps_table(cov) -> pd.DataFrame:
     mids = crs.to_wgs84(shapely.line_interpolate_point(cov.gaps, 0.5, normalized=True)) if cov.gaps else []
     return pd.DataFrame(
         {"km": cov.gaps_km(), "lon": [round(p.x, 3) for p in mids], "lat": [round(p.y, 3) for p in mids]}
+    )
+
+
+def compare_table(a: present.ZoneFigures, b: present.ZoneFigures) -> pd.DataFrame:
+    """The Compare page's table: one row per figure (``present.COMPARE_ROWS``), columns A, B and B − A."""
+    rows = present.table([a, b], present.COMPARE_ROWS, difference=True)
+    return pd.DataFrame(
+        [[label, *cells] for label, cells, _ in rows],
+        columns=["figure", f"A: {a.label}", f"B: {b.label}", present.DIFFERENCE_HEADER],
     )
