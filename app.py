@@ -57,7 +57,7 @@ for r in infra[infra.kind == present.NUCLEAR].itertuples():
         f"**{r.name}** ({r.detail}) lies inside the zone, "
         f"on the {present.side_label(r.side)} side, {r.km_to_line} km from the line."
     )
-st.subheader(f"Settlements inside: {figures.settlements:,}")
+st.header(f"Settlements inside: {figures.settlements:,}")
 st.dataframe(
     tables.towns_table(figures.towns.head(200)),
     hide_index=True,

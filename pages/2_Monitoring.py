@@ -115,7 +115,7 @@ with left:
         posts.add_clicked_post(clicked, user_posts)
 with right:
     if cov is not None:
-        st.subheader(f"Unwatched stretches of line: {len(cov.gaps):,}")
+        st.header(f"Unwatched stretches of line: {len(cov.gaps):,}")
         gaps = tables.gaps_table(cov)
         if len(gaps):
             st.dataframe(gaps.head(200), hide_index=True, height=min(320, 38 + 35 * len(gaps.head(200))))

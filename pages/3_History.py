@@ -109,7 +109,7 @@ st.caption(
     "daily extracts instead of the raw API snapshots."
 )
 
-st.subheader("The line on a chosen date")
+st.header("The line on a chosen date")
 dates = layers.dates()
 for key, event in zip(("area", "line", "people"), events, strict=True):
     picked = clicked_date(event)
@@ -132,6 +132,7 @@ mapglue.show_map(
     chosen,
     [cached.zone_map_layer(chosen, float(width), 0.5, f"Zone {width} km on {chosen}")],
     key=f"history_map_{chosen}",
+    view_key="history",  # the reader's zoom and place stay from date to date
 )
 HISTORY_COLUMNS = {"source": st.column_config.TextColumn("source", width=230)} | {
     name: st.column_config.NumberColumn(name, format=fmt)

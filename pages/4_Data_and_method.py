@@ -12,7 +12,7 @@ page.page_setup("Data & method")
 st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 
-st.subheader("Proposal presets")
+st.header("Proposal presets")
 st.table(
     [
         {
@@ -25,12 +25,12 @@ st.table(
     ]
 )
 st.caption(MODELLED_NOTE)
-st.subheader("Coordinate reference systems")
+st.header("Coordinate reference systems")
 st.markdown(
     f"* Buffers and distances: `{METRIC_PROJ}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
     "* Storage, map and export: WGS84 lon/lat (EPSG:4326), RFC 7946 GeoJSON."
 )
-st.subheader("Frontline length per date, before and after the line fill")
+st.header("Frontline length per date, before and after the line fill")
 lines = layers.shipped_frontlines()
 st.dataframe(
     pd.DataFrame(
@@ -52,7 +52,7 @@ st.caption(
     "between occupied banks counted as Ukrainian-held). Made by `python -m gis.build_data`; checked by "
     "tests/test_frontline_history.py."
 )
-st.subheader("Population: per-oblast scale factors of the two methods")
+st.header("Population: per-oblast scale factors of the two methods")
 factors = pd.read_csv(layers.GEODATA_DIR / "population_scale_factors.csv")
 factor_table = factors.pivot_table(index=["iso", "name_en"], columns="method", values="factor").reset_index()
 st.dataframe(
@@ -68,5 +68,5 @@ st.caption(
     "Factor = OCHA COD-PS 2022 oblast total / the method's units before that scaling (after fitting them to the "
     "hromada totals). Near 1 means no double counting and nobody missing."
 )
-st.subheader("Snapshot dates")
+st.header("Snapshot dates")
 st.write(", ".join(layers.dates()))

@@ -398,7 +398,7 @@ def test_explorer_csv_downloads_hold_the_figures_on_the_page(downloads):
     name, data = downloads(at, "dl_towns")
     assert name == "zone_10km_split50_2026-08-22_settlements.csv"
     towns = pd.read_csv(downloads.io.BytesIO(data))
-    assert f"Settlements inside: {len(towns):,}" in [s.value for s in at.subheader]
+    assert f"Settlements inside: {len(towns):,}" in [s.value for s in at.header]
     assert {"name", "population", "share_inside", "people_inside", "side", "km_min", "km_max"} <= set(towns.columns)
     assert towns["people_inside"].dropna().is_monotonic_decreasing  # most people inside first
     name, data = downloads(at, "dl_summary")
