@@ -532,3 +532,66 @@ def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
     else:
         parts.append("No listed nuclear plant or airport lies inside it.")
     return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------ history
+
+
+PARTIAL_JUMP = 0.10  # a first snapshot this much smaller than the next one is taken as partial
+
+
+def partial_snapshots(hist: pd.DataFrame) -> list[str]:
+    """The first snapshots of the history table (date, occupied_km2) that look partial: each more than
+    ``PARTIAL_JUMP`` smaller than the snapshot after it (no month of fighting moved the line that far)."""
+    out = []
+    rows = hist.sort_values("date").reset_index(drop=True)
+    for i in range(len(rows) - 1):
+        if rows.occupied_km2[i] >= (1 - PARTIAL_JUMP) * rows.occupied_km2[i + 1]:
+            break
+        out.append(rows.date[i])
+    return out
+
+
+def partial_note(hist: pd.DataFrame) -> str | None:
+    """The note on partial first snapshots, or None."""
+    dates = partial_snapshots(hist)
+    if not dates:
+        return None
+    rows = hist.set_index("date")
+    first, after = dates[-1], hist.sort_values("date").date.iloc[len(dates)]
+    a, b = rows.occupied_km2[first], rows.occupied_km2[after]
+    return (
+        f"The first snapshot{'s' if len(dates) > 1 else ''} ({', '.join(dates)}) look{'' if len(dates) > 1 else 's'} "
+        f"partial: {a:,.0f} km² occupied against {b:,.0f} km² on {after}, {1 - a / b:.0%} less, a change no month "
+        "of fighting explains. Its figures are not comparable with the months after it; read them with care."
+    )
+
+
+# ------------------------------------------------------------------------------ monitoring
+
+
+def whole_line_help(range_km: float, offset_km: float) -> str:
+    """What 'Posts for the whole line' means, in words."""
+    chord = monitoring.line_chord_km(range_km, offset_km)
+    if chord <= 0:
+        return f"Impossible: posts {offset_km:g} km from the line with a {range_km:g} km range do not reach the line."
+    return (
+        f"The fewest posts that would watch every kilometre of the line: a post {offset_km:g} km from the line with "
+        f"a {range_km:g} km range sees {chord:.1f} km of it, so posts one every {chord:.1f} km along each stretch "
+        "of line leave no gap."
+    )
+
+
+def whole_line_sentence(
+    posts_full: int | None, posts: int, range_km: float, offset_km: float, spacing_km: float, own: bool
+) -> str:
+    """The line under Monitoring's figures: the whole-line figure beside the layout shown, in words."""
+    layout = f"your {posts:,} post(s)" if own else f"{posts:,} posts, one every {spacing_km:g} km"
+    if posts_full is None:
+        return f"The map shows {layout}. {whole_line_help(range_km, offset_km)}"
+    chord = monitoring.line_chord_km(range_km, offset_km)
+    return (
+        f"The map shows {layout}. Posts for the whole line ({posts_full:,}) is the fewest that would watch every "
+        f"kilometre of the line: each sees {chord:.1f} km of it at this range ({range_km:g} km) and distance from "
+        f"the line ({offset_km:g} km)."
+    )
