@@ -70,7 +70,15 @@ def _ll(geom_m, tol_m: float, keep_topology: bool = True):
     return shapely.set_precision(ll, grid, mode="pointwise")
 
 
-def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
+def _style(
+    color: str,
+    fill: str | None = None,
+    weight: float = 1.0,
+    opacity: float = 0.35,
+    dash: str | None = None,
+    pane: str | None = None,
+):
+    """A folium style function; ``pane``: a point marker's pane (folium passes the style to the marker)."""
     style = {
         "color": color,
         "weight": weight,
@@ -80,6 +88,8 @@ def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: fl
     }
     if dash:
         style["dashArray"] = dash
+    if pane:
+        style["pane"] = pane
     return lambda _feature: style
 
 
@@ -158,8 +168,9 @@ def base_map(
     for make_layer in BASE_LAYERS:
         make_layer(geo).add_to(m)
     Legend(legend_html([*(legend or DEFAULT_LEGEND), *BASE_LEGEND])).add_to(m)
-    m.fit_bounds(geo["bounds"])  # open on the front, not on all of Ukraine
-    Home(geo["bounds"], view_key).add_to(m)  # the same, clear of the legend (or the reader's kept view)
+    # open on the front (not all of Ukraine), clear of the legend, or on the reader's kept view; not folium's
+    # fit_bounds, whose zoom animation would end after (and undo) the kept view
+    Home(geo["bounds"], view_key).add_to(m)
     Attribution(f"Front {front.date} © DeepStateMap.live · Minregion · GeoNames · airportsdata").add_to(m)
     return m
 
@@ -261,8 +272,8 @@ def npp_layer(geo: dict) -> folium.GeoJson:
     return folium.GeoJson(
         infrastructure_geojson(),
         name="Nuclear power plants",
-        marker=folium.CircleMarker(radius=7, weight=2, fill=True, pane="ffePlants"),  # above the zone fills
-        style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
+        marker=folium.CircleMarker(radius=7, weight=2, fill=True),
+        style_function=_style("#000000", COLORS["npp"], 2.0, 0.95, pane="ffePlants"),  # above the zone fills
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
     )
 

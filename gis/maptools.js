@@ -98,6 +98,7 @@
   FFE.home = function (map, bounds, viewKey) {
     var views = FFE.views(), legend = map.getContainer().querySelector('.ffe-legend');
     function fit() {
+      if (map._animatingZoom) { map.once('zoomend', fit); return; }  // a zoom still animating would undo it
       var pad = legend ? legend.getBoundingClientRect().width + 12 : 0;
       if (pad > 0.4 * map.getSize().x) { pad = 0; }  // a narrow map: the legend is folded, the zone comes first
       map.fitBounds(bounds, {paddingTopRight: [pad, 0], paddingBottomLeft: [0, 0], animate: false});
