@@ -105,7 +105,7 @@ def people_span(low: float, high: float, million: str = " million") -> str | Non
 def people_range_text(low: float, high: float) -> str:
     """The range between the two population methods, or that they agree at the shown precision."""
     span = people_span(low, high, " M")
-    return f"range {span}" if span else f"both methods give {people_short(high)}"
+    return f"range {span}" if span else "both methods agree"
 
 
 def km2_text(area_km2: float) -> str:

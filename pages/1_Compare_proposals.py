@@ -62,18 +62,17 @@ legend = [
 ]
 mapglue.show_map(date, groups, key=f"compare_map_{date}", legend=legend, fill_height=True)
 
+# The figures on the page's full width (four columns cut in half a page at 1024 px), then a sentence per zone.
+st.table(tables.compare_table(fa, fb), hide_index=True)  # a table that wraps, never cut
+st.caption(
+    f"B − A: B's figure minus A's, as written. B adds {added.area_km2:,.0f} km² of ground over A"
+    + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
+    + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km "
+    "(Monitoring page for details)."
+)
 left, right = st.columns(2, gap="large")
-with left:
-    for letter, f in (("A", fa), ("B", fb)):
-        st.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
-with right:
-    st.table(tables.compare_table(fa, fb), hide_index=True)  # a table that wraps, never cut
-    st.caption(
-        f"B adds {added.area_km2:,.0f} km² over A"
-        + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
-        + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km "
-        "(Monitoring page for details)."
-    )
+for col, letter, f in ((left, "A", fa), (right, "B", fb)):
+    col.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
 
 
 def compare_fc() -> dict:
@@ -86,10 +85,9 @@ def compare_fc() -> dict:
 
 
 stem = f"compare_{w_a:g}km_vs_{w_b:g}km_{date}"
-with right:
-    downloads.geojson_download(
-        "⬇️ Both zones and their difference (GeoJSON)", compare_fc, f"{stem}.geojson", key="dl_compare"
-    )
+downloads.geojson_download(
+    "⬇️ Both zones and their difference (GeoJSON)", compare_fc, f"{stem}.geojson", key="dl_compare"
+)
 scenes = [
     cached.Scene(front, za, cached.get_analysis(date, w_a, s_a), label_a),
     cached.Scene(front, zb, cached.get_analysis(date, w_b, s_b), label_b),

@@ -83,9 +83,17 @@ def month_chart(y: alt.Y, tooltip: list, title: str, band: alt.Chart | None = No
         .encode(x="date:T", y=alt.value(8), text="label:N")
     )
     mark = alt.Chart(CHOSEN).mark_rule(color=present.COLORS["frontline"], strokeWidth=2).encode(x="date:T")
+    late = chosen > dates[len(dates) // 2]  # the date's label on the side of its rule with room for it
     mark_text = (
         alt.Chart(CHOSEN)
-        .mark_text(align="left", dx=4, dy=10, fontSize=11, fontWeight="bold", color=present.COLORS["frontline"])
+        .mark_text(
+            align="right" if late else "left",
+            dx=-4 if late else 4,
+            dy=10,
+            fontSize=11,
+            fontWeight="bold",
+            color=present.COLORS["frontline"],
+        )
         .encode(x="date:T", y=alt.value(8), text="label:N")
     )
     layers_ = [band] if band is not None else []

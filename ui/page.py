@@ -29,6 +29,7 @@ PAGES = [
 # after 0.5 s, in one step; the running icon is hidden.
 # Headline figures fit their box at every width: the value's size follows the metric's own width (container
 # query units) and, at the very narrowest, it wraps rather than being cut with an ellipsis.
+# Button labels and table cells wrap rather than end in an ellipsis.
 # AA contrast (4.5:1 on white): captions, widget help and slider ticks in #595959 (7:1) instead of
 # Streamlit's 60 %-opaque text (3.9:1).
 PAGE_CSS = """<style>
@@ -44,6 +45,13 @@ h2 { font-size: 1.45rem !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] *,
 [data-testid="stWidgetLabel"] small, [data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"] {
   color: #595959 !important; opacity: 1 !important; }
+[data-testid="stDownloadButton"] button *, [data-testid="stTable"] td, [data-testid="stTable"] th {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+@media (max-width: 1279px) {  /* the Explorer's tables beside its chart: one under the other, each uncut */
+  [data-testid="stHorizontalBlock"]:has([data-testid="stDataFrame"]):has([data-testid="stVegaLiteChart"]) {
+    flex-wrap: wrap; }
+  [data-testid="stHorizontalBlock"]:has([data-testid="stDataFrame"]):has([data-testid="stVegaLiteChart"])
+    > [data-testid="stColumn"] { min-width: 100%; } }
 [data-testid="stElementContainer"][data-stale="true"] { transition: opacity 0s linear 0.5s !important; }
 [data-testid="stStatusWidgetRunningIcon"] { display: none !important; }
 </style>"""

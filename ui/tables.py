@@ -88,7 +88,8 @@ def oblasts_table(date: str, people_by_oblast: dict[str, float]) -> pd.DataFrame
     most people first."""
     by_obl = pd.DataFrame(people_by_oblast.items(), columns=["iso", "people_in_zone"])
     obl = cached.occupied_by_oblast(date).merge(by_obl, on="iso", how="outer")
-    obl["people_in_zone"] = obl["people_in_zone"].fillna(0)  # an oblast absent from the estimate has no one inside
+    obl["people_in_zone"] = obl["people_in_zone"].fillna(0).round()  # absent from the estimate: no one inside;
+    # whole people (a mean of two estimates is fractional: '6,848.356' read as a figure cut short)
     obl["oblast"] = obl["iso"].map(cached.oblast_names())
     return obl[["oblast", "occupied_pct", "occupied_km2", "people_in_zone"]].sort_values(
         "people_in_zone", ascending=False
