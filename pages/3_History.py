@@ -70,7 +70,7 @@ chosen = nearest_snapshot(st.session_state["hist_day"])
 CHOSEN = pd.DataFrame({"date": [pd.Timestamp(chosen)], "label": [chosen]})
 
 
-def month_chart(y: alt.Y, tooltip: list, title: str, band: alt.Chart | None = None) -> alt.LayerChart:
+def month_chart(y: alt.Y, tooltip: list, title: str | list[str], band: alt.Chart | None = None) -> alt.LayerChart:
     """A monthly line; a click on a month selects it; a dashed rule where the two sources switch; the chosen
     date marked by a solid rule and its date."""
     x = alt.X("date:T", title=None)
@@ -89,7 +89,7 @@ def month_chart(y: alt.Y, tooltip: list, title: str, band: alt.Chart | None = No
         .mark_text(
             align="right" if late else "left",
             dx=-4 if late else 4,
-            dy=10,
+            dy=16,  # below the 'source switch' label
             fontSize=11,
             fontWeight="bold",
             color=present.COLORS["frontline"],
@@ -130,7 +130,7 @@ charts = [  # a click on a month is read from their state at the top of the page
         month_chart(
             alt.Y(f"{people}:Q", title="people"),
             ["date:T", people, "low", "high"],
-            f"People in a {width} km zone (pre-war)",
+            [f"People in a {width} km zone", "(pre-war residents)"],  # two lines: never cut with '…'
             band,
         ),
         width="stretch",
