@@ -86,6 +86,21 @@
       }
     }, {capture: true, passive: true});
     if (map.dragging && L.Browser.touch) {
+      // One finger: Leaflet's drag is switched off before it sees the touch (it would cancel the browser's
+      // scroll), so the page scrolls; two fingers: Leaflet's touch zoom moves and zooms the map.
+      var fingers = 0;
+      c.addEventListener('pointerdown', function (e) {
+        if (e.pointerType !== 'touch') { return; }
+        fingers += 1;
+        if (fingers === 1 && map.dragging.enabled()) { map.dragging.disable(); }
+      }, true);
+      var lift = function (e) {
+        if (e.pointerType !== 'touch') { return; }
+        fingers = Math.max(0, fingers - 1);
+        if (fingers === 0 && !map.dragging.enabled()) { map.dragging.enable(); }
+      };
+      window.addEventListener('pointerup', lift, true);
+      window.addEventListener('pointercancel', lift, true);
       c.addEventListener('touchstart', function (e) {
         if (e.touches.length === 1) { show('Use two fingers to move the map'); }
       }, {passive: true});

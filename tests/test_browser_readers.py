@@ -139,9 +139,9 @@ def _boxes_overlap(a, b) -> bool:
     )
 
 
-def test_on_a_phone_a_swipe_is_the_pages_and_the_credit_leaves_the_scale_bar(browser):
-    """At 390 x 844 the map leaves room for the page around it, hands a one-finger swipe to the browser (it
-    scrolls the page; two fingers move the map) and its data credit wraps beside the scale bar, not over it."""
+def test_on_a_phone_a_swipe_scrolls_the_page_and_the_credit_leaves_the_scale_bar(browser):
+    """At 390 x 844 the map leaves room for the page around it, a one-finger swipe over it scrolls the page
+    (two fingers move the map) and its data credit wraps beside the scale bar, not over it."""
     ctx, page = _open(browser, "", (390, 844), has_touch=True, is_mobile=True)
     frame = _map(page)
     page.locator(MAP_IFRAME).scroll_into_view_if_needed()
@@ -153,6 +153,18 @@ def test_on_a_phone_a_swipe_is_the_pages_and_the_credit_leaves_the_scale_bar(bro
     # the browser pans the page for one finger (Leaflet's own 'none' would keep every swipe for the map)
     assert frame.evaluate("() => getComputedStyle(map_div.getContainer()).touchAction") == "pan-x pan-y"
     assert frame.evaluate("() => map_div.touchZoom.enabled()")  # two fingers still zoom and move it
+    # a one-finger swipe up over the map, as the touch screen sends it
+    centre = frame.evaluate("() => map_div.getCenter()")
+    before = page.evaluate(SCROLLED)
+    cdp = ctx.new_cdp_session(page)
+    x, y0 = box["x"] + box["width"] / 2, min(box["y"] + 0.8 * box["height"], 800)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y0}]})
+    for i in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y0 - 25 * i}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.wait_for_function(f"() => ({SCROLLED})() > {before} + 100", timeout=10_000)  # the page scrolled
+    assert frame.evaluate("() => map_div.getCenter()") == centre  # and the map did not pan
+    assert frame.evaluate("() => map_div.dragging.enabled()")  # a mouse still drags it
     ctx.close()
 
 
