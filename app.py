@@ -64,7 +64,7 @@ for r in infra[infra.kind == present.NUCLEAR].itertuples():
         f"**{r.name}** ({r.detail}) lies inside the zone, "
         f"on the {present.side_label(r.side)} side, {r.km_to_line} km from the line."
     )
-st.subheader(f"Settlements inside: {figures.settlements:,}")
+st.header(f"Settlements inside: {figures.settlements:,}")
 st.dataframe(
     tables.towns_table(figures.towns.head(200)),
     hide_index=True,
@@ -99,7 +99,8 @@ with right:  # population vs width: the same chart on every move (re-drawing it 
         st.markdown("**People inside the zone vs its width**")
         st.vega_lite_chart(cached.population_chart(date, split), width="stretch")
         st.caption(
-            f"Line: estimate (mean of two methods); band: the range between them; grey: the {lo}–{hi} km range "
+            "Line: estimate (mean of two methods); band: the range over the real alternatives (where people are "
+            f"placed, where the line is; Data & method); grey: the {lo}–{hi} km range "
             f"under negotiation. At **{width_km:g} km**: {present.people_short(people.estimate)} "
             f"({present.people_range_text(people.low, people.high)})."
         )
@@ -109,7 +110,7 @@ name = "custom_zone" if scene.zone.custom else f"zone_{width_km:g}km_split{round
 
 
 def zone_fc() -> dict:
-    feats = export.zone_features(scene.zone, None if proposal == "custom" else proposal)
+    feats = export.zone_features(scene.zone, None if proposal == "custom" else proposal, people=people)
     return export.feature_collection(
         feats + export.points_features(figures.towns, "settlement_inside"),
         attribution=layers.ATTRIBUTION,

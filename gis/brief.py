@@ -49,7 +49,7 @@ PAGE_IN = (11.69, 8.27)  # A4 landscape (inches)
 SLIDE_IN = (12.8, 7.2)  # 16:9; at SLIDE_DPI a 1920 x 1080 PNG
 SLIDE_DPI = 150
 MAIN_CITY_MIN_PEOPLE = 50_000  # labelled cities: oblast centres and towns of 50,000+ (2022)
-TOWNS_INSIDE_LABELLED = 8  # plus the towns with most people inside the zone
+TOWNS_INSIDE_LABELLED = 16  # the towns with most people inside the zone(s), labelled first
 METHOD_TEXT = (
     "The zone is the frontline buffered by each side's pull-back depth in a metric projection centred on the front and "
     "clipped to that side's territory (an uploaded zone is split the same way); areas are measured in an equal-area "
@@ -99,6 +99,7 @@ def map_png(front: Front, items: Sequence[BriefZone], title: str | None = None, 
         fig = _figure(SLIDE_IN, dpi)
         fig.text(0.012, 0.97, title or _title(items), size=15, weight="bold", va="top")
         top = _wrap(fig, 0.012, 0.925, _subtitle(front, items), 0.97 * SLIDE_IN[0], 10, color="#333333")
+        top = _wrap(fig, 0.012, top, headline(front, items), 0.97 * SLIDE_IN[0], 11, weight="bold")
         ax = fig.add_axes((0.008, 0.05, 0.73, top - 0.05))
         fig.legend(
             handles=draw_map(ax, front, items),
@@ -162,8 +163,8 @@ def _subtitle(front: Front, items: list[BriefZone]) -> str:
 def _credit(front: Front) -> str:
     """The one-line data credit under a map or page."""
     return (
-        f"Frontline of {front.date}: DeepStateMap.live. {layers.ATTRIBUTION}. {_infra_sources()}. "
-        "Frontline Freeze Explorer."
+        f"Frontline of {front.date}: DeepStateMap.live. {layers.ATTRIBUTION}. {present.POPULATION_SOURCES}. "
+        f"{_infra_sources()}. Frontline Freeze Explorer."
     )
 
 
@@ -178,10 +179,26 @@ def _infra_sources() -> str:
     return "Infrastructure: " + "; ".join(sorted(parts, reverse=True))
 
 
+def figures_of(front: Front, items: list[BriefZone]) -> list[present.ZoneFigures]:
+    return [present.zone_figures(front, i.zone, i.analysis, i.label, i.within_reach) for i in items]
+
+
 def figure_rows(front: Front, items: list[BriefZone]) -> list[tuple[str, list[str], bool]]:
-    """The headline figures (``present.BRIEF_ROWS``): (label, one value per zone, bold?)."""
-    figures = [present.zone_figures(front, i.zone, i.analysis, i.label, i.within_reach) for i in items]
-    return present.table(figures, present.BRIEF_ROWS)
+    """The headline figures (``present.BRIEF_ROWS``): (label, one value per zone and, for two, B − A, bold?)."""
+    return present.table(figures_of(front, items), present.BRIEF_ROWS, difference=len(items) == 2)
+
+
+def headline(front: Front, items: list[BriefZone]) -> str:
+    """The headline figures in one line, for the slide map: people (range), area, settlements per zone."""
+    parts = []
+    for letter, f in zip(_letters(items), figures_of(front, items), strict=True):
+        span = present.people_span(f.people.low, f.people.high)
+        people = present.people_text(f.people.estimate) + (f" (range {span})" if span else "")
+        parts.append(
+            f"{letter}{people} people inside (pre-war residents), {present.km2_text(f.area_km2)}, "
+            f"{f.settlements:,} settlements"
+        )
+    return "; ".join(parts) + "."
 
 
 # ------------------------------------------------------------------------- map layers (cached)
@@ -221,8 +238,12 @@ def _main_cities() -> pd.DataFrame:
 
 
 def _extent(front: Front, items: list[BriefZone]) -> tuple[float, float, float, float]:
-    """Map bounds (m): the zones (or the line) plus a margin of 6 % (at least 15 km)."""
+    """Map bounds (m): the zones (or the line) plus a margin of 6 % (at least 15 km). A zone along the whole
+    shipped line is framed with the territory it separates (all of the occupied land, Crimea and Luhansk
+    included); an uploaded zone or line is framed on itself."""
     geoms = [g for i in items for g in (i.zone.occupied, i.zone.controlled) if not g.is_empty]
+    if geoms and not front.custom and not any(i.zone.custom for i in items):
+        geoms.append(front.sides.occupied)
     x0, y0, x1, y1 = shapely.total_bounds(geoms if geoms else [front.frontline])
     pad = max(0.06 * max(x1 - x0, y1 - y0), 15_000.0)
     return x0 - pad, y0 - pad, x1 + pad, y1 + pad
@@ -424,41 +445,57 @@ class _Label:
     style: str = "normal"
 
 
+PLANT_TOWN_KM = 8.0  # a town this close to a plant shares its label ('Zaporizhzhia NPP, Enerhodar')
+NEAR_ZONE_KM = 40.0  # cities of 50,000+ that are not oblast centres are labelled only this close to a zone
+
+
 def _candidates(items: list[BriefZone], view: tuple[float, float, float, float]) -> list[_Label]:
-    """What to mark and label, in priority order: plants, big cities, airports, other main cities,
-    the towns with most people inside the zone(s), oblast names."""
+    """What to mark and label, in priority order: what is inside the zone(s) (the plants and airports, then
+    the towns with most people inside), the oblast centres and cities of 250,000+ in view, the other cities
+    of 50,000+ near a zone, oblast names."""
     x0, y0, x1, y1 = view
+    cities = _main_cities()
+    cities = cities[(cities.x >= x0) & (cities.x <= x1) & (cities.y >= y0) & (cities.y <= y1)]
+    towns = pd.concat([i.analysis.towns for i in items]).sort_values("people_inside", ascending=False)
+    towns = towns.drop_duplicates("name").head(TOWNS_INSIDE_LABELLED)
+    tx, ty = crs.metric_xy(towns["lon"].to_numpy(), towns["lat"].to_numpy())
+    inside = [_city_label(x, y, n, p) for n, p, x, y in zip(towns["name"], towns["population"], tx, ty, strict=True)]
     infra = pd.concat([i.analysis.infrastructure for i in items]).drop_duplicates("name")
     ix, iy = crs.metric_xy(infra["lon"].to_numpy(), infra["lat"].to_numpy())
     plants, airports = [], []
     for r, x, y in zip(infra.itertuples(), ix, iy, strict=True):
         if r.kind == present.NUCLEAR:
-            plants.append(_Label(x, y, r.name, "o", 8, COLORS["npp"], "black", 7.5, "bold", COLORS["npp"]))
+            # a town inside the zone under the plant's marker (Enerhodar) is named with the plant
+            beside = [k for k, t in enumerate(inside) if math.hypot(t.x - x, t.y - y) < PLANT_TOWN_KM * 1000]
+            name = ", ".join([r.name, *(inside[k].text for k in beside)])
+            inside = [t for k, t in enumerate(inside) if k not in beside]
+            plants.append(_Label(x, y, name, "o", 8, COLORS["npp"], "black", 7.5, "bold", COLORS["npp"]))
         elif r.kind in layers.ENERGY_KINDS:
             plants.append(_Label(x, y, r.name, "s", 6, COLORS["energy"], "black", 6.8, "bold", COLORS["energy"]))
         else:
             airports.append(_Label(x, y, r.name, "^", 6.5, AIRPORT_COLOR, "white", 6.8, "normal", "#222222", "italic"))
-    cities = _main_cities()
-    cities = cities[(cities.x >= x0) & (cities.x <= x1) & (cities.y >= y0) & (cities.y <= y1)]
-    big, other = [], []
-    for r in cities.itertuples():
-        ms = 3.0 + 1.4 * math.log2(max(r.population, 25_000) / 25_000) ** 0.9
-        major = r.population >= 250_000 or r.oblast_centre
-        (big if major else other).append(
-            _Label(
-                r.x,
-                r.y,
-                r.name,
-                ms=ms,
-                weight="bold" if major else "normal",
-                size=9.0 if r.population >= 400_000 else 8.0 if major else 7.2,
-            )
-        )
-    towns = pd.concat([i.analysis.towns for i in items]).sort_values("people_inside", ascending=False)
-    towns = towns[~towns.name.isin(cities.name)].drop_duplicates("name").head(TOWNS_INSIDE_LABELLED)
-    tx, ty = crs.metric_xy(towns["lon"].to_numpy(), towns["lat"].to_numpy())
-    small = [_Label(x, y, n, ms=3.0, size=6.8, color="#333333") for n, x, y in zip(towns["name"], tx, ty, strict=True)]
-    return plants + big + airports + other + small + _oblast_names(view)
+    cities = cities[~cities.name.isin(towns.name)]
+    zone_area = shapely.union_all([g for i in items for g in (i.zone.occupied, i.zone.controlled) if not g.is_empty])
+    near = shapely.dwithin(shapely.points(cities.x, cities.y), zone_area, NEAR_ZONE_KM * 1000.0)
+    major = (cities.population >= 250_000).to_numpy() | cities.oblast_centre.to_numpy()
+    big = [_city_label(r.x, r.y, r.name, r.population, r.oblast_centre) for r in cities[major].itertuples()]
+    other = [_city_label(r.x, r.y, r.name, r.population) for r in cities[~major & near].itertuples()]
+    return plants + airports + inside + big + other + _oblast_names(view)
+
+
+def _city_label(x: float, y: float, name: str, population: float, oblast_centre: bool = False) -> _Label:
+    """A town's marker (area grows with its people) and name (bold for 250,000+ and oblast centres)."""
+    people = population if population == population else 0.0
+    ms = 3.0 + 1.4 * math.log2(max(people, 25_000) / 25_000) ** 0.9
+    major = people >= 250_000 or oblast_centre
+    return _Label(
+        x,
+        y,
+        name,
+        ms=ms,
+        weight="bold" if major else "normal",
+        size=9.0 if people >= 400_000 else 8.0 if major else 7.2,
+    )
 
 
 def _oblast_names(view: tuple[float, float, float, float]) -> list[_Label]:
@@ -486,13 +523,14 @@ _CENTRED = [(0, 0, "center", "center"), (0, 2.5, "center", "center"), (0, -2.5, 
 
 
 def _place_names(ax, cands: list[_Label], obstacles: list[np.ndarray]) -> None:
-    """Mark every candidate and label it where the label overlaps no marker, no earlier label and no
-    map furniture (``obstacles``, display bboxes), trying positions around the marker (greedy, in
-    priority order); a label that fits nowhere is left out, its marker stays."""
+    """Mark every candidate and label it where the label overlaps no earlier label, no marker ranked up to its
+    own and no map furniture (``obstacles``, display bboxes), trying positions around the marker (greedy, in
+    priority order: a name that matters more may cover a lesser place's dot); a label that fits nowhere is
+    left out, its marker stays."""
     if not cands:
         return
     r = ax.figure.canvas.get_renderer()
-    boxes = list(obstacles)
+    markers = []
     px = ax.transData.transform(np.array([[c.x, c.y] for c in cands]))
     for c, (x, y) in zip(cands, px, strict=True):
         if c.marker:
@@ -508,10 +546,14 @@ def _place_names(ax, cands: list[_Label], obstacles: list[np.ndarray]) -> None:
                 zorder=10 if c.marker == "o" else 11,
             )
             half = c.ms / 2 * ax.figure.dpi / 72
-            boxes.append(np.array([x - half, y - half, x + half, y + half]))
-    placed = np.array(boxes)
+            markers.append(np.array([x - half, y - half, x + half, y + half]))
+        else:
+            markers.append(np.array([np.nan] * 4))  # no marker: never an obstacle
+    markers = np.array(markers)
+    placed = np.array(list(obstacles)).reshape(-1, 4)
     frame = ax.get_window_extent(r).extents + np.array([2, 2, -2, -2])
-    for c in cands:
+    for k, c in enumerate(cands):  # a name keeps off the labels placed and the markers ranked up to its own
+        blocked = np.vstack([placed, markers[: k + 1]])
         gap = c.ms / 2 + 1.5 if c.marker else c.size / 2  # points
         for dx, dy, ha, va in _SLOTS if c.marker else _CENTRED:
             t = ax.annotate(
@@ -529,7 +571,7 @@ def _place_names(ax, cands: list[_Label], obstacles: list[np.ndarray]) -> None:
                 annotation_clip=False,
             )
             b = t.get_window_extent(r).extents + np.array([-1, -1, 1, 1])
-            if _fits(b, frame, placed):
+            if _fits(b, frame, blocked):
                 placed = np.vstack([placed, b])
                 if c.marker:
                     _halo(ax, t)
@@ -563,14 +605,37 @@ def _text_width_pt(s: str, size: float, weight: str = "normal", style: str = "no
     return size * sum(_advance_pt(c, weight, style) for c in s)
 
 
-def _fit(s: str, width_pt: float, size: float, weight: str = "normal") -> str:
-    """``s`` shortened with an ellipsis until it fits ``width_pt``."""
+MIN_CELL_SHRINK = 0.7  # a table cell's text may shrink to 70 % of the table's size before anything is cut
+
+
+def _fit(s: str, width_pt: float, size: float, weight: str = "normal") -> tuple[str, float]:
+    """(text, font size) for ``s`` in ``width_pt``: the size shrinks (to ``MIN_CELL_SHRINK`` of it) until it fits;
+    a figure is never cut (it shrinks further), a name is cut with an ellipsis only if it still does not fit."""
     s = str(s)
-    if _text_width_pt(s, size, weight) <= width_pt:
-        return s
-    while len(s) > 1 and _text_width_pt(s + "…", size, weight) > width_pt:
+    width = _text_width_pt(s, size, weight)
+    if width <= width_pt:
+        return s, size
+    if any(c.isdigit() for c in s):  # a figure: always whole
+        return s, size * width_pt / width
+    smaller = max(size * MIN_CELL_SHRINK, size * width_pt / width)
+    if _text_width_pt(s, smaller, weight) <= width_pt:
+        return s, smaller
+    while len(s) > 1 and _text_width_pt(s + "…", smaller, weight) > width_pt:
         s = s[:-1]
-    return s.rstrip() + "…"
+    return s.rstrip() + "…", smaller
+
+
+def column_widths_in(
+    cells: Sequence[Sequence[str]], total_in: float, size: float, pad_in: float = 0.14, weight: str = "bold"
+) -> list[float]:
+    """Column widths (in) for a table of ``cells`` (rows of strings) in ``total_in``: each value column as wide as
+    its widest cell (plus ``pad_in``), the first (labels) gets the rest."""
+    n = len(cells[0])
+    labels = max(_text_width_pt(r[0], size, weight) for r in cells) / 72 + 0.05
+    values = [max(_text_width_pt(r[j], size, weight) for r in cells) / 72 + pad_in for j in range(1, n)]
+    if labels + sum(values) > total_in:  # the widest values shrink a little (``_fit``), the labels keep their size
+        values = [v * (total_in - labels) / sum(values) for v in values]
+    return [total_in - sum(values), *values]
 
 
 def wrap_lines(text: str, width_pt: float, size: float, weight: str = "normal", style: str = "normal") -> list[str]:
@@ -612,11 +677,12 @@ def _table(
     def row(cells: list[str], weight: str, color: str) -> None:
         for cell, left, w, a, pad in zip(cells, lefts, widths_in, align, pads, strict=True):
             cx = x + (left + (w - pad if a == "right" else 0)) / fw
+            text, cell_size = _fit(cell, (w - pad - 0.05) * 72, size, weight)
             fig.text(
                 cx,
                 y,
-                _fit(cell, (w - pad - 0.05) * 72, size, weight),
-                size=size,
+                text,
+                size=cell_size,
                 weight=weight,
                 ha=a,
                 va="top",
@@ -638,7 +704,7 @@ def _page_one(front: Front, items: list[BriefZone], title: str | None) -> Figure
     fig = _figure(PAGE_IN)
     fig.text(0.03, 0.967, title or _title(items), size=15, weight="bold", va="top")
     _wrap(fig, 0.03, 0.93, _subtitle(front, items), 0.94 * PAGE_IN[0], 9, color="#333333")
-    map_w = 0.58 if len(items) == 1 else 0.54
+    map_w = 0.58 if len(items) == 1 else 0.5
     ax = fig.add_axes((0.03, 0.08, map_w, 0.8))
     draw_map(ax, front, items)  # its legend handles are made again below, wrapped for the side panel
     x = 0.03 + map_w + 0.025
@@ -648,15 +714,16 @@ def _page_one(front: Front, items: list[BriefZone], title: str | None) -> Figure
         x, y, "The zone in figures" if len(items) == 1 else "The zones in figures", size=11, weight="bold", va="top"
     )
     rows = figure_rows(front, items)
-    value_in = 1.7 if len(items) == 1 else 1.3
+    cells = [[r[0], *r[1]] for r in rows]
+    header = None if len(items) == 1 else ["", "A", "B", present.DIFFERENCE_HEADER]
     y = _table(
         fig,
         x,
         y - 0.035,
-        None if len(items) == 1 else ["", "A", "B"],
-        [[r[0], *r[1]] for r in rows],
-        [panel_in - value_in * len(items)] + [value_in] * len(items),
-        ["left"] + ["right"] * len(items),
+        header,
+        cells,
+        column_widths_in(cells + ([header] if header else []), panel_in, 8),
+        ["left"] + ["right"] * (len(cells[0]) - 1),
         size=8,
         bold_rows=[r[2] for r in rows],
     )
@@ -664,7 +731,8 @@ def _page_one(front: Front, items: list[BriefZone], title: str | None) -> Figure
         fig,
         x,
         y,
-        f"People: {PRE_WAR_NOTE}; the range spans the two estimation methods.",
+        f"People: {PRE_WAR_NOTE}; the range spans the real alternatives of where people are placed and where "
+        "the line runs (Data & method page).",
         panel_in,
         7.5,
         style="italic",
@@ -817,7 +885,7 @@ def _infrastructure_panel(fig: Figure, items: list[BriefZone], x: float, panel_i
         if len(infra):
             y = _table(fig, x, y + 0.004, INFRA_COLS[0], infra_rows(infra), INFRA_COLS[1], INFRA_COLS[2], INFRA_SIZE)
             if len(infra) > MAX_INFRA_ROWS:
-                y = _wrap(fig, x, y, f"… and {len(infra) - MAX_INFRA_ROWS} more.", panel_in, 7.5)
+                y = _wrap(fig, x, y, f"And {len(infra) - MAX_INFRA_ROWS} more.", panel_in, 7.5)
         else:
             y = _wrap(fig, x, y, "No listed nuclear, thermal or hydro plant, airport or air base.", panel_in, 7.5)
         y -= 0.008
@@ -836,6 +904,6 @@ def _method_and_sources(fig: Figure, front: Front, items: list[BriefZone], x: fl
     y = _wrap(fig, x, y, "Sources", panel_in, 9.5, weight="bold")
     sources = (
         f"Frontline and occupied territory: DeepStateMap.live, snapshot of {front.date}. "
-        f"{layers.ATTRIBUTION}. {_infra_sources()}."
+        f"{layers.ATTRIBUTION}. {present.POPULATION_SOURCES_LONG} {_infra_sources()}."
     )
     _wrap(fig, x, y, sources, panel_in, 7.5)

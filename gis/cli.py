@@ -175,8 +175,13 @@ def cmd_stats(args) -> None:
 
 
 def cmd_zones(args) -> None:
-    _, zone, proposal = resolve_zone(args)
-    fc = export.feature_collection(export.zone_features(zone, proposal), attribution=layers.ATTRIBUTION)
+    front, zone, proposal = resolve_zone(args)
+    people = stats.analyse(front, zone, stats.population_index(front)).population
+    fc = export.feature_collection(
+        export.zone_features(zone, proposal, people=people),
+        attribution=layers.ATTRIBUTION,
+        population_note=present.PRE_WAR_NOTE,
+    )
     export.write_geojson(fc, args.out)
     _print({"out": str(args.out), "features": len(fc["features"]), "zone_km2": round(zone.area_km2, 1)})
 

@@ -17,6 +17,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from gis import GisError, crs, layers
+from gis.population import PopulationEstimate
 from gis.zones import Zone
 
 COORD_DECIMALS = 6
@@ -39,9 +40,25 @@ def _round(geom_ll: BaseGeometry) -> BaseGeometry:
         return shapely.make_valid(shapely.transform(geom_ll, lambda xy: np.round(xy, COORD_DECIMALS)))
 
 
-def feature(geom_ll: BaseGeometry, properties: dict) -> dict:
-    """One RFC 7946 Feature from a lon/lat geometry."""
-    geom = shapely.orient_polygons(_round(geom_ll), exterior_cw=False)
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Only the polygons of ``geom`` (a Polygon or MultiPolygon; empty if it has none): differences and the
+    grid snap can leave stray lines and points in a GeometryCollection, which shapefiles and GeoPackages refuse."""
+    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon) or geom.is_empty:
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if not p.is_empty]
+    polys = [q for p in parts for q in (shapely.get_parts(p) if isinstance(p, shapely.MultiPolygon) else [p])]
+    polys = [q for q in polys if isinstance(q, shapely.Polygon) and q.area > 0]
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+
+
+def feature(geom_ll: BaseGeometry, properties: dict, polygon: bool = False) -> dict:
+    """One RFC 7946 Feature from a lon/lat geometry; ``polygon``: keep only its polygons (``polygonal``)."""
+    geom = _round(geom_ll)
+    if polygon:
+        geom = polygonal(geom)
+    geom = shapely.orient_polygons(geom, exterior_cw=False)
     return {
         "type": "Feature",
         "properties": {k: _clean(v) for k, v in properties.items()},
@@ -54,28 +71,34 @@ def feature_collection(features: list[dict], **meta) -> dict:
     return {"type": "FeatureCollection", **{k: _clean(v) for k, v in meta.items()}, "features": features}
 
 
-def zone_features(zone: Zone, proposal: str | None = None, simplify_m: float = 0.0) -> list[dict]:
-    """The zone's two sides as features (side, depth_km, area_km2, date, proposal, source)."""
+def zone_features(
+    zone: Zone, proposal: str | None = None, simplify_m: float = 0.0, people: PopulationEstimate | None = None
+) -> list[dict]:
+    """The zone's two sides as (Multi)Polygon features (side, depth_km, area_km2, date, proposal, source) and,
+    given the zone's ``people``, the pre-war residents of each side (``people``) and of the whole zone
+    (``zone_people``, ``zone_people_low``, ``zone_people_high``)."""
     feats = []
     for side, depth, geom_m, area in zone.parts():
         if simplify_m:
             geom_m = shapely.simplify(geom_m, simplify_m)
-        feats.append(
-            feature(
-                crs.to_wgs84(geom_m),
-                {
-                    "layer": "zone",
-                    "side": side,
-                    "depth_km": round(depth, 3),
-                    "area_km2": round(area, 2),
-                    "width_km": zone.width_km,
-                    "split": zone.split,
-                    "date": zone.date,
-                    "proposal": proposal,
-                    "source": layers.ATTRIBUTION,
-                },
-            )
-        )
+        props = {
+            "layer": "zone",
+            "side": side,
+            "depth_km": round(depth, 3),
+            "area_km2": round(area, 2),
+            "width_km": zone.width_km,
+            "split": zone.split,
+            "date": zone.date,
+            "proposal": proposal,
+        }
+        if people is not None:
+            props |= {
+                "people": round(people.occupied if side == "occupied" else people.ukraine_controlled),
+                "zone_people": round(people.estimate),
+                "zone_people_low": round(people.low),
+                "zone_people_high": round(people.high),
+            }
+        feats.append(feature(crs.to_wgs84(geom_m), {**props, "source": layers.ATTRIBUTION}, polygon=True))
     return feats
 
 
@@ -119,6 +142,7 @@ def coverage_features(cov) -> list[dict]:
         feature(
             crs.to_wgs84(shapely.simplify(cov.covered, 20)),
             {"layer": "coverage", "zone_covered_pct": cov.zone_covered_pct, "line_covered_pct": cov.line_covered_pct},
+            polygon=True,
         )
     )
     feats += [

@@ -70,7 +70,15 @@ def _ll(geom_m, tol_m: float, keep_topology: bool = True):
     return shapely.set_precision(ll, grid, mode="pointwise")
 
 
-def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.35, dash: str | None = None):
+def _style(
+    color: str,
+    fill: str | None = None,
+    weight: float = 1.0,
+    opacity: float = 0.35,
+    dash: str | None = None,
+    pane: str | None = None,
+):
+    """A folium style function; ``pane``: a point marker's pane (folium passes the style to the marker)."""
     style = {
         "color": color,
         "weight": weight,
@@ -80,6 +88,8 @@ def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: fl
     }
     if dash:
         style["dashArray"] = dash
+    if pane:
+        style["pane"] = pane
     return lambda _feature: style
 
 
@@ -139,10 +149,18 @@ def _simplified(gdf: gpd.GeoDataFrame, tol_m: float = SIMPLIFY_BASE_M) -> dict:
     ).__geo_interface__
 
 
-def base_map(front: Front, height_px: int = 620, legend: list | None = None, fill_height: bool = False) -> folium.Map:
+def base_map(
+    front: Front,
+    height_px: int = 620,
+    legend: list | None = None,
+    fill_height: bool = False,
+    view_key: str | None = None,
+) -> folium.Map:
     """The static map of a date: the map helpers, the ``BASE_LAYERS`` in order, a legend (the page's entries,
-    then the base map's), the data credit; opens on the front. ``fill_height``: the map fills its frame's
-    height (the page sizes the frame with CSS) instead of ``height_px``."""
+    then the base map's), the data credit; opens on the front, clear of the legend, with a 'Reset view' button.
+    ``fill_height``: the map fills its frame's height (the page sizes the frame with CSS) instead of
+    ``height_px``. ``view_key``: maps of this name keep the reader's view while the page lives (e.g. History's
+    map from date to date)."""
     m = folium.Map(
         location=[48.0, 35.6],
         zoom_start=6,
@@ -159,7 +177,9 @@ def base_map(front: Front, height_px: int = 620, legend: list | None = None, fil
     for make_layer in BASE_LAYERS:
         make_layer(geo).add_to(m)
     Legend(legend_html([*(legend or DEFAULT_LEGEND), *BASE_LEGEND])).add_to(m)
-    m.fit_bounds(geo["bounds"])  # open on the front, not on all of Ukraine
+    # open on the front (not all of Ukraine), clear of the legend, or on the reader's kept view; not folium's
+    # fit_bounds, whose zoom animation would end after (and undo) the kept view
+    Home(geo["bounds"], view_key).add_to(m)
     Attribution(f"Front {front.date} © DeepStateMap.live · Minregion · GeoNames · airportsdata · WRI").add_to(m)
     return m
 
@@ -217,6 +237,7 @@ def frontline_layer(geo: dict) -> folium.GeoJson:
         name=f"Frontline ({geo['date']})",
         style_function=_style(COLORS["frontline"], None, 2.2),
         tooltip=folium.GeoJsonTooltip(["name"], labels=False),
+        pane="ffeLines",  # above the zone fills (gis/maptools.js)
     )
 
 
@@ -227,8 +248,9 @@ def towns_layer(geo: dict) -> FfeLayer:
 
 
 def place_names_layer(geo: dict) -> FfeLayer:
-    """Names of the main cities (oblast centres, 50,000+ people) at the opening view, smaller towns as the
-    reader zooms in (``TOWN_TIERS``), and oblast names; placed without overlaps (gis/maptools.js)."""
+    """Names of the nuclear plants, of the main cities (oblast centres, 50,000+ people) at the opening view,
+    smaller towns as the reader zooms in (``TOWN_TIERS``), and oblast names; placed without overlaps
+    (gis/maptools.js)."""
     obl = oblast_label_points()
     data = {
         "name": obl["name"].tolist(),
@@ -236,7 +258,10 @@ def place_names_layer(geo: dict) -> FfeLayer:
         "lon": _round(obl["lon"], 3),
         "zooms": OBLAST_LABEL_ZOOMS,
     }
-    return FfeLayer("Place names", f"FFE.labels({{map}}, {_js(data)})")
+    npp = layers.infrastructure()
+    npp = npp[npp.kind == layers.NUCLEAR_KIND]
+    plants = {"name": npp["name"].tolist(), "lat": _round(npp.geometry.y, 4), "lon": _round(npp.geometry.x, 4)}
+    return FfeLayer("Place names", f"FFE.labels({{map}}, {_js(data)}, {_js(plants)})")
 
 
 def airports_layer(geo: dict) -> FfeLayer:
@@ -269,7 +294,7 @@ def npp_layer(geo: dict) -> folium.GeoJson:
         infrastructure_geojson(),
         name="Nuclear power plants",
         marker=folium.CircleMarker(radius=7, weight=2, fill=True),
-        style_function=_style("#000000", COLORS["npp"], 2.0, 0.95),
+        style_function=_style("#000000", COLORS["npp"], 2.0, 0.95, pane="ffePlants"),  # above the zone fills
         tooltip=folium.GeoJsonTooltip(["label"], labels=False),
     )
 
@@ -386,13 +411,29 @@ MAPTOOLS_CSS = """
 .ffe-dot-hover .leaflet-tooltip:not(.ffe-tip) { display: none; }
 .ffe-legend summary { cursor: pointer; font-weight: 600; }
 .ffe-legend details:not([open]) summary { margin: 0; }
+.ffe-plant { font-weight: 700; color: #5e2477; }
+.ffe-home a { font: bold 18px/30px sans-serif; text-decoration: none; color: #1b1b1b; }
+/* The map lets the page scroll: one finger scrolls the page, two move and zoom the map (FFE.gestures). */
+.leaflet-container.leaflet-touch-drag.leaflet-touch-zoom { touch-action: pan-x pan-y; }
+.ffe-hint { position: absolute; left: 50%; top: 50%; transform: translate(-50%, -50%); z-index: 1000;
+  padding: 6px 10px; border-radius: 4px; background: rgba(0,0,0,.72); color: #fff; font: 14px/1.3 sans-serif;
+  pointer-events: none; opacity: 0; transition: opacity .2s; white-space: nowrap; }
+/* A narrow map (phone): the credit wraps beside the scale bar instead of covering it. */
+@media (max-width: 560px) {
+  .leaflet-bottom.leaflet-right { max-width: calc(100% - 140px); }
+  .leaflet-control-attribution { white-space: normal; line-height: 1.25; font-size: 10px !important; }
+}
 """
 
 
 # A map that fills the page: its frame (the st_folium iframe) is as tall as the screen below the page's top.
 # The map's own script gives the frame this rule once (FFE.fillFrame): a style element the page re-rendered
 # on every slider move resized the map each time (~0.07 s of the browser's CPU per move).
-FILL_FRAME_CSS = "iframe.ffe-fill { height: max(440px, calc(100vh - 320px)) !important; }"
+FILL_FRAME_CSS = (
+    "iframe.ffe-fill { height: max(440px, calc(100vh - 320px)) !important; }"
+    # a phone: the map leaves room for the page around it (a swipe over it scrolls the page too)
+    " @media (max-width: 640px) { iframe.ffe-fill { height: 60vh !important; min-height: 360px; } }"
+)
 
 
 class MapTools(MacroElement):
@@ -492,8 +533,19 @@ def zone_towns(towns: pd.DataFrame) -> dict:
         "lat": _round(towns["lat"], 4),
         "lon": _round(towns["lon"], 4),
         "r": (town_radius_px(towns["population"].fillna(0).clip(lower=1000)) + 1).tolist(),
+        "dz": dot_zoom(towns["population"]).tolist(),
         "tip": tips,
     }
+
+
+def dot_zoom(people) -> np.ndarray:
+    """The zoom from which a settlement's dot shows (``TOWN_TIERS``): at country scale only the towns of 10,000+,
+    the smaller ones as the reader zooms in (hundreds of dots would hide the zone)."""
+    pop = np.nan_to_num(np.asarray(people, dtype=float), nan=0.0)
+    zooms = np.full(len(pop), TOWN_TIERS[-1][1])
+    for least, dot_from, _ in reversed(TOWN_TIERS):
+        zooms[pop >= least] = dot_from
+    return zooms
 
 
 class ZoneShapes(MacroElement):
@@ -515,6 +567,23 @@ class ZoneShapes(MacroElement):
         """Nothing to do ahead: the map widget renders the script macro itself (ui/mapview.render_layer,
         st_folium). branca's render would copy the script into the figure as a new Jinja template, i.e.
         compile ~100 KB of data as a template (~5 ms per zone)."""
+
+
+class Home(MacroElement):
+    """The opening view on ``bounds`` ([[s, w], [n, e]]) clear of the legend, a 'Reset view' button, and with
+    ``view_key`` the reader's view kept between maps of that name (``FFE.home``)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        FFE.home({{ this._parent.get_name() }}, {{ this.bounds }}, {{ this.view_key }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds, view_key: str | None = None):
+        super().__init__()
+        self._name = "Home"
+        self.bounds = _js(bounds)
+        self.view_key = _js(view_key)
 
 
 class Attribution(MacroElement):

@@ -40,6 +40,13 @@
       pane.style.zIndex = p[1];          // dots above the zone polygons (overlay pane 400), names on top
       pane.style.pointerEvents = 'none'; // the mouse passes through to the polygons; FFE.hover finds the dots
     });
+    // The frontline and the nuclear plants above the zone fills (overlay pane 400) and the town dots, so the
+    // line keeps its colour and a plant its purple under a 45 %-opaque zone.
+    map.createPane('ffeLines').style.zIndex = 455;
+    map.createPane('ffePlants').style.zIndex = 460;
+    var meta = document.querySelector('meta[name=viewport]');  // folium's page forbids pinch zoom: allow it
+    if (meta) { meta.setAttribute('content', 'width=device-width, initial-scale=1.0'); }
+    FFE.gestures(map);
     FFE.canvas = L.canvas({pane: 'ffeDots', padding: 0.2});
     FFE.tip = L.tooltip({direction: 'top', offset: [0, -6], className: 'ffe-tip'});
     var last = null, queued = false;
@@ -50,6 +57,99 @@
       L.Util.requestAnimFrame(function () { queued = false; FFE.hover(map, last); });
     });
     map.on('mouseout zoomstart', function () { FFE.hover(map, null); });
+  };
+
+  // The map lets the page scroll. The wheel zooms the map only while it has the focus (after a click, or Tab)
+  // or with Ctrl/⌘ held; otherwise the wheel scrolls the page and a hint says how to zoom. On a touch screen a
+  // one-finger swipe scrolls the page (touch-action in gis/maps.MAPTOOLS_CSS) and two fingers move the map.
+  FFE.gestures = function (map) {
+    var c = map.getContainer(), focused = false, timer = null;
+    var hint = L.DomUtil.create('div', 'ffe-hint', c);
+    hint.setAttribute('aria-hidden', 'true');
+    var mac = /Mac|iPhone|iPad/.test(navigator.platform || '');
+    function show(text) {
+      hint.textContent = text;
+      hint.style.opacity = 1;
+      clearTimeout(timer);
+      timer = setTimeout(function () { hint.style.opacity = 0; }, 1500);
+    }
+    map.scrollWheelZoom.disable();
+    c.addEventListener('focus', function () { focused = true; });
+    c.addEventListener('mousedown', function () { focused = true; });
+    c.addEventListener('blur', function () { focused = false; });
+    c.addEventListener('wheel', function (e) {  // before Leaflet's own wheel handler (capture)
+      var allowed = focused || e.ctrlKey || e.metaKey;
+      if (allowed && !map.scrollWheelZoom.enabled()) { map.scrollWheelZoom.enable(); }
+      if (!allowed) {
+        if (map.scrollWheelZoom.enabled()) { map.scrollWheelZoom.disable(); }
+        show((mac ? '⌘' : 'Ctrl') + ' + scroll zooms the map (or click the map first)');
+      }
+    }, {capture: true, passive: true});
+    if (map.dragging && L.Browser.touch) {
+      // One finger: Leaflet's drag is switched off before it sees the touch (it would cancel the browser's
+      // scroll), so the page scrolls; two fingers: Leaflet's touch zoom moves and zooms the map.
+      var fingers = 0;
+      c.addEventListener('pointerdown', function (e) {
+        if (e.pointerType !== 'touch') { return; }
+        fingers += 1;
+        if (fingers === 1 && map.dragging.enabled()) { map.dragging.disable(); }
+      }, true);
+      var lift = function (e) {
+        if (e.pointerType !== 'touch') { return; }
+        fingers = Math.max(0, fingers - 1);
+        if (fingers === 0 && !map.dragging.enabled()) { map.dragging.enable(); }
+      };
+      window.addEventListener('pointerup', lift, true);
+      window.addEventListener('pointercancel', lift, true);
+      c.addEventListener('touchstart', function (e) {
+        if (e.touches.length === 1) { show('Use two fingers to move the map'); }
+      }, {passive: true});
+    }
+  };
+
+  // The opening view (``bounds``, kept clear of the legend) and a 'Reset view' button that returns to it.
+  // ``viewKey``: the map keeps the reader's view under this name while the page lives (History: between
+  // dates, though each date's map is a new one).
+  FFE.home = function (map, bounds, viewKey) {
+    var views = FFE.views(), legend = map.getContainer().querySelector('.ffe-legend');
+    function fit() {
+      if (map._animatingZoom) { map.once('zoomend', fit); return; }  // a zoom still animating would undo it
+      var pad = legend ? legend.getBoundingClientRect().width + 12 : 0;
+      if (pad > 0.4 * map.getSize().x) { pad = 0; }  // a narrow map: the legend is folded, the zone comes first
+      map.fitBounds(bounds, {paddingTopRight: [pad, 0], paddingBottomLeft: [0, 0], animate: false});
+    }
+    if (viewKey && views[viewKey]) {
+      map.setView(views[viewKey].center, views[viewKey].zoom, {animate: false});
+    } else {
+      fit();
+    }
+    if (viewKey) {
+      map.on('moveend', function () { views[viewKey] = {center: map.getCenter(), zoom: map.getZoom()}; });
+    }
+    var Home = L.Control.extend({
+      options: {position: 'topleft'},
+      onAdd: function () {
+        var bar = L.DomUtil.create('div', 'leaflet-bar ffe-home');
+        var a = L.DomUtil.create('a', '', bar);
+        a.href = '#';
+        a.title = 'Reset view';
+        a.setAttribute('role', 'button');
+        a.setAttribute('aria-label', 'Reset view');
+        a.innerHTML = '&#8962;';
+        L.DomEvent.disableClickPropagation(bar);
+        L.DomEvent.on(a, 'click', function (e) { L.DomEvent.preventDefault(e); fit(); });
+        return bar;
+      }
+    });
+    FFE.homeControl = new Home().addTo(map);
+  };
+
+  // Views kept per name in the page that holds the map frames (they outlive a frame), else in this frame.
+  FFE.views = function () {
+    var host = window;
+    try { if (window.parent && window.parent.document) { host = window.parent; } } catch (e) { host = window; }
+    host.ffeViews = host.ffeViews || {};
+    return host.ffeViews;
   };
 
   // Size this map's frame by the page's rule (added to the page once; it stays across reruns, so the
@@ -174,6 +274,7 @@
 
   function fontPx(item, z) {
     if (item.cls === 'oblast') { return 11; }
+    if (item.cls === 'plant') { return 12; }
     if (item.cls === 'city') { return Math.max(11, Math.min(18, 13 + 1.2 * (z - 7))); }
     return Math.max(10.5, Math.min(15, 11.5 + (z - 9)));
   }
@@ -200,8 +301,12 @@
 
   // Place names: the towns of FFE.places from their tier's zoom on ('city' style for tier 0), and the oblast
   // names obl = {name, lat, lon, zooms: [from, to]}, ranked after the main cities and before the other towns.
-  FFE.labels = function (map, obl) {
+  FFE.labels = function (map, obl, plants) {
     var items = [], p = FFE.places;
+    (plants ? plants.name : []).forEach(function (n, k) {  // the nuclear plants first: never an unnamed dot
+      items.push({name: n, ll: L.latLng(plants.lat[k], plants.lon[k]), lz: 0, xz: 99, r: 8, cls: 'plant', text: n,
+                  el: null});
+    });
     function town(i) {
       return {name: p.name[i], ll: L.latLng(p.lat[i], p.lon[i]), lz: p.tiers[p.tier[i]][2], xz: 99, r: p.r[i],
               cls: p.tier[i] === 0 ? 'city' : 'town', text: p.name[i], el: null};
@@ -222,7 +327,8 @@
       candidates.forEach(function (it) {  // each place's dot is an obstacle for the names ranked below it
         var fs = fontPx(it, z), h = fs + 2, c = map.latLngToContainerPoint(it.ll), gap = it.r + 3;
         if (it.r) { placed.push([c.x - it.r, c.y - it.r, c.x + it.r, c.y + it.r]); }
-        measure.font = (it.cls === 'oblast' ? '600 ' : it.cls === 'city' ? '700 ' : '400 ') + fs + 'px ' + FONT;
+        measure.font = (it.cls === 'oblast' ? '600 ' : it.cls === 'city' || it.cls === 'plant' ? '700 ' : '400 ') + fs +
+          'px ' + FONT;
         var w = measure.measureText(it.text).width + (it.cls === 'oblast' ? 1.5 * it.text.length : 0) + 4;
         var d = 0.75 * gap + 1;  // right, left, above, below, then the four diagonals (clear of its own dot)
         var offsets = it.cls === 'oblast' ? [[-w / 2, -h / 2], [-w / 2, -h * 1.6], [-w / 2, h * 0.6]]

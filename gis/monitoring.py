@@ -206,6 +206,18 @@ class Coverage:
         return [round(g.length / 1000, 2) for g in self.gaps]
 
 
+def line_chord_km(range_km: float, offset_km: float = 0.0) -> float:
+    """The stretch of line (km) one post watches: the chord 2·√(R² − d²) of its disc of radius R at d km from
+    the line (0 when d ≥ R)."""
+    return 2 * math.sqrt(range_km**2 - offset_km**2) if range_km > offset_km else 0.0
+
+
+def default_spacing_km(range_km: float, offset_km: float = 0.0, lo_km: float = 1.0, hi_km: float = 60.0) -> float:
+    """The spacing that a sensor's range suggests: posts one chord apart (``line_chord_km``) watch every km of
+    a straight line, rounded down to 0.5 km and kept within [``lo_km``, ``hi_km``] (ground radar, 12 km: 24 km)."""
+    return float(min(hi_km, max(lo_km, math.floor(line_chord_km(range_km, offset_km) * 2) / 2)))
+
+
 def posts_for_full_line(front: Front, range_km: float, offset_km: float) -> int | None:
     """Posts needed so that every km of line is watched: each covers a chord 2*sqrt(R^2 - d^2)."""
     if range_km <= offset_km:

@@ -8,6 +8,7 @@ ranges, B − A) is added in one place. Nothing here computes geometry or people
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +22,15 @@ from gis.stats import ZoneAnalysis, occupied_summary
 from gis.zones import Zone
 
 PRE_WAR_NOTE = "pre-war residents (2022 statistics), not people there today"
+# Where the people figures come from (geodata/SOURCES.md): short for credits, long for a brief's sources.
+POPULATION_SOURCES = (
+    "Population: State Statistics Service of Ukraine, 1 Jan 2022, via KSE (MIT); OCHA COD-PS 2022 (CC BY-IGO)"
+)
+POPULATION_SOURCES_LONG = (
+    "People: hromada populations of the State Statistics Service of Ukraine on 1 January 2022 (KSE-Loc-Data-Hub, "
+    "Kyiv School of Economics, MIT), scaled to the oblast totals of OCHA COD-PS 2022 (CC BY-IGO); settlement "
+    "figures of places that are not hromada centres from GeoNames (CC BY 4.0)."
+)
 SIDE_LABELS = {"occupied": "occupied", "ukraine_controlled": "Ukrainian-controlled"}  # what readers see
 NUCLEAR = layers.NUCLEAR_KIND
 INFRA_KIND_LABELS = {  # shorter names for narrow tables
@@ -66,14 +76,24 @@ def side_label(side: str) -> str:
     return SIDE_LABELS.get(side, side)
 
 
+def _people_scale(values: Sequence[float]) -> float:
+    """The one scale of a set of people figures written together: millions when every one is a million
+    or more, else people (so '419,900' never stands beside '1.66 million')."""
+    finite = [v for v in values if v == v]
+    return 1e6 if finite and min(abs(v) for v in finite) >= 1e6 else 1.0
+
+
+def people_texts(values: Sequence[float], million: str = " million") -> list[str]:
+    """People figures written in ONE format: all in millions ('1.48 million') when each is a million or more,
+    else whole people rounded to 100 from 10,000 up ('305,200', '4,288')."""
+    scale = _people_scale(values)
+    return [_write_people(v, scale).replace(" million", million) for v in values]
+
+
 def people_text(n: float, million: str = " million") -> str:
     """People for readers: 1,481,234 -> '1.48 million' (or '1.48 M' with ``million=" M"``);
     305,239 -> '305,200'; 4,288 -> '4,288'."""
-    if n >= 1e6:
-        return f"{n / 1e6:.2f}{million}"
-    if n >= 1e4:
-        return f"{round(n, -2):,.0f}"
-    return f"{n:,.0f}"
+    return people_texts([n], million)[0]
 
 
 def people_short(n: float) -> str:
@@ -81,10 +101,21 @@ def people_short(n: float) -> str:
     return people_text(n, million=" M")
 
 
+def people_span(low: float, high: float, million: str = " million") -> str | None:
+    """'1.64 – 1.69 million' or '410,200 – 430,100': both ends in one format; None when they are the same
+    at that precision (no 'x – x' range)."""
+    lo, hi = people_texts([low, high], million)
+    if lo == hi:
+        return None
+    if million and lo.endswith(million) and hi.endswith(million):
+        lo = lo.removesuffix(million)
+    return f"{lo} – {hi}"
+
+
 def people_range_text(low: float, high: float) -> str:
-    """The range between the two population methods, or that they agree at the shown precision."""
-    lo, hi = people_short(low), people_short(high)
-    return f"range {lo} – {hi}" if lo != hi else f"both methods give {lo}"
+    """The people range (the real alternatives, ``PopulationEstimate``), or that they agree at the shown precision."""
+    span = people_span(low, high, " M")
+    return f"range {span}" if span else "every estimate agrees"
 
 
 def km2_text(area_km2: float) -> str:
@@ -188,13 +219,87 @@ def zone_figures(
 # ------------------------------------------------------------------------------ tables of figures
 
 
+MINUS = "\u2212"  # a real minus sign in signed figures (B − A)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How the numbers of one row are written, all in one format: ``scale(values)`` picks the scale they share
+    (e.g. millions of people), ``write(value, scale)`` writes one value at that scale and ``parse`` reads a
+    written value back."""
+
+    write: Callable[[float, float], str]
+    scale: Callable[[Sequence[float]], float] = lambda values: 1.0
+    parse: Callable[[str], float] = lambda text: _parse_number(text)
+
+    def texts(self, values: Sequence[float]) -> list[str]:
+        s = self.scale(values)
+        return [self.write(v, s) for v in values]
+
+    def difference(self, a: float, b: float) -> str:
+        """B − A signed ('+1,242,000', '−3', '0') at the scale of A and B, computed from the values as they
+        are written, so that the column adds up for a reader checking it."""
+        s = self.scale([a, b])
+        d = self.parse(self.write(b, s)) - self.parse(self.write(a, s))
+        if abs(d) < 1e-9:
+            return "0"
+        return ("+" if d > 0 else MINUS) + self.write(abs(d), s)
+
+
+def _parse_number(text: str) -> float:
+    """'1,661,900' -> 1661900; '1.66 million' -> 1660000; '12.5' -> 12.5."""
+    head = text.split()[0].replace(",", "")
+    return float(head) * (1e6 if text.endswith((" million", " M")) else 1.0)
+
+
+def _write_people(v: float, scale: float) -> str:
+    if scale == 1e6:
+        return f"{v / 1e6:.2f} million"
+    return f"{round(v, -2):,.0f}" if abs(v) >= 1e4 else f"{v:,.0f}"
+
+
+PEOPLE = NumberFormat(_write_people, _people_scale)
+COUNT = NumberFormat(lambda v, s: f"{v:,.0f}")
+KM2 = COUNT  # areas in whole km² (the unit is in the row's label)
+KM2_UNIT = NumberFormat(lambda v, s: km2_text(v))  # '26,394 km²' (the brief's rows)
+KM = NumberFormat(lambda v, s: f"{round(v, 2):g}")
+
+
 @dataclass(frozen=True)
 class Row:
-    """One line of a figures table: its label, how one zone's value is written, and whether it is bold."""
+    """One line of a figures table: its label, how one zone's value is written, and whether it is bold.
+
+    A row with a ``number`` (one zone's value as a number) is written by its ``fmt``, every zone's value in
+    one format, and gets a B − A figure (``difference``); ``value``, when given, writes a zone's cell
+    instead (a text, a list of names), and ``values`` all zones' cells together (e.g. ranges in one format).
+    A row without ``number`` has no B − A."""
 
     label: str
-    value: Callable[[ZoneFigures], str]
+    value: Callable[[ZoneFigures], str] | None = None
     bold: bool = False
+    number: Callable[[ZoneFigures], float] | None = None
+    fmt: NumberFormat = COUNT
+    values: Callable[[Sequence[ZoneFigures]], list[str]] | None = None  # every zone's cell at once (one format)
+
+    def cells(self, figures: Sequence[ZoneFigures]) -> list[str]:
+        """One text per zone."""
+        if self.values is not None:
+            return self.values(figures)
+        if self.value is not None:
+            return [self.value(f) for f in figures]
+        if self.number is None:
+            raise ValueError(f"row {self.label!r} has neither a value nor a number")
+        numbers = [self.number(f) for f in figures]
+        if any(n != n for n in numbers):  # NaN: e.g. the depth of an uploaded zone
+            return ["–" if n != n else self.fmt.texts([n])[0] for n in numbers]
+        return self.fmt.texts(numbers)
+
+    def difference(self, a: ZoneFigures, b: ZoneFigures) -> str:
+        """B − A, signed, in the row's format ('' for a row without a number or a value missing)."""
+        if self.number is None:
+            return ""
+        na, nb = self.number(a), self.number(b)
+        return "" if na != na or nb != nb else self.fmt.difference(na, nb)
 
 
 def _depth(km: Callable[[ZoneFigures], float]) -> Callable[[ZoneFigures], str]:
@@ -202,10 +307,25 @@ def _depth(km: Callable[[ZoneFigures], float]) -> Callable[[ZoneFigures], str]:
 
 
 def _listed(names: tuple[str, ...], n: int = 4) -> str:
-    """'3 (Kramatorsk Airport, …)': the count and the first ``n`` names."""
+    """'3: Kramatorsk Airport, Kharkiv Airport and 1 more': the count and the first ``n`` names."""
     if not names:
         return "0"
-    return f"{len(names)} ({', '.join(names[:n])}" + (", …)" if len(names) > n else ")")
+    shown = ", ".join(names[:n]) + (f" and {len(names) - n} more" if len(names) > n else "")
+    return f"{len(names)}: {shown}"
+
+
+def people_range_cells(figures: Sequence[ZoneFigures]) -> list[str]:
+    """The zones' range cells in one format: '1.93 – 1.95 million', '410,000 – 430,100', or the one value
+    when both ends are written the same ('1.66 million (every estimate)')."""
+    ends = [e for f in figures for e in (f.people.low, f.people.high)]
+    texts = people_texts(ends)
+    cells = []
+    for lo, hi in zip(texts[::2], texts[1::2], strict=True):
+        if lo == hi:
+            cells.append(f"{hi} (every estimate)")
+        else:
+            cells.append(f"{lo.removesuffix(' million')} – {hi}")
+    return cells
 
 
 # The brief's figures panel.
@@ -213,48 +333,65 @@ BRIEF_ROWS = (
     Row("Total width", lambda f: "uploaded" if f.custom_zone else f"{f.width_km:g} km", True),
     Row("Russian forces pull back", _depth(lambda f: f.ru_depth_km)),
     Row("Ukrainian forces pull back", _depth(lambda f: f.ua_depth_km)),
-    Row("Zone area", lambda f: km2_text(f.area_km2), True),
-    Row("   occupied side", lambda f: km2_text(f.area_km2_occupied)),
-    Row("   Ukrainian-controlled side", lambda f: km2_text(f.area_km2_controlled)),
-    Row("People inside (estimate)", lambda f: people_text(f.people.estimate), True),
-    Row("   range", lambda f: f"{round(f.people.low, -2):,.0f} – {round(f.people.high, -2):,.0f}"),
-    Row("   occupied side", lambda f: people_text(f.people.occupied)),
-    Row("   Ukrainian-controlled side", lambda f: people_text(f.people.ukraine_controlled)),
-    Row("Settlements inside", lambda f: f"{f.settlements:,}"),
-    Row("Nuclear plants inside", lambda f: ", ".join(f.nuclear) or "none", True),
-    Row("Airports, air bases inside", lambda f: f"{len(f.airports)}"),
-    Row("Power plants inside", lambda f: f"{len(f.energy)}"),
+    Row("Zone area", bold=True, number=lambda f: f.area_km2, fmt=KM2_UNIT),
+    Row("   occupied side", number=lambda f: f.area_km2_occupied, fmt=KM2_UNIT),
+    Row("   Ukrainian-controlled side", number=lambda f: f.area_km2_controlled, fmt=KM2_UNIT),
+    Row("People inside (estimate)", bold=True, number=lambda f: f.people.estimate, fmt=PEOPLE),
+    Row("   range", values=people_range_cells),
+    Row("   occupied side", number=lambda f: f.people.occupied, fmt=PEOPLE),
+    Row("   Ukrainian-controlled side", number=lambda f: f.people.ukraine_controlled, fmt=PEOPLE),
+    Row("Settlements inside", number=lambda f: f.settlements),
+    Row("Nuclear plants inside", lambda f: ", ".join(f.nuclear) or "none", True, number=lambda f: len(f.nuclear)),
+    Row("Airports, air bases inside", number=lambda f: len(f.airports)),
+    Row("Power plants inside", number=lambda f: len(f.energy)),
 )
 
 
-def _posts(sensor: str) -> Callable[[ZoneFigures], str]:
+def _posts(sensor: str) -> Callable[[ZoneFigures], float]:
     """Posts of a sensor preset to watch the whole zone (``monitoring.posts_for_area``)."""
-    return lambda f: f"{monitoring.posts_for_area(f.area_km2, monitoring.SENSORS[sensor].range_km):,}"
+    return lambda f: monitoring.posts_for_area(f.area_km2, monitoring.SENSORS[sensor].range_km)
 
 
-# The Compare page's table.
+def _kind_count(kind: str) -> Callable[[ZoneFigures], float]:
+    return lambda f: int((f.infrastructure["kind"] == kind).sum())
+
+
+def _plural(kind: str) -> str:
+    label = INFRA_KIND_LABELS.get(kind, kind)
+    return label if label.endswith("s") else label + "s"
+
+
+def _kind_rows() -> tuple[Row, ...]:
+    """One count row per kind of listed infrastructure (nuclear plants first), whatever kinds the data holds."""
+    kinds = sorted(layers.infrastructure()["kind"].unique(), key=lambda k: (k != NUCLEAR, k))
+    return tuple(Row(f"{_plural(k)} inside", number=_kind_count(k)) for k in kinds)
+
+
+# The Compare page's table (every row with a number gets a B − A figure there).
 COMPARE_ROWS = (
-    Row("width (km)", lambda f: f"{f.width_km:g}"),
-    Row("pull-back, occupied side (km)", lambda f: f"{f.ru_depth_km:g}"),
-    Row("pull-back, Ukrainian side (km)", lambda f: f"{f.ua_depth_km:g}"),
-    Row("area, occupied side (km²)", lambda f: f"{f.area_km2_occupied:,.0f}"),
-    Row("area, Ukrainian side (km²)", lambda f: f"{f.area_km2_controlled:,.0f}"),
-    Row("area, total (km²)", lambda f: f"{f.area_km2:,.0f}"),
-    Row("people (estimate)", lambda f: f"{f.people.estimate:,.0f}"),
-    Row("people (range)", lambda f: f"{f.people.low:,.0f} – {f.people.high:,.0f}"),
-    Row("settlements inside", lambda f: f"{f.settlements:,}"),
+    Row("width (km)", number=lambda f: f.width_km, fmt=KM),
+    Row("pull-back, occupied side (km)", number=lambda f: f.ru_depth_km, fmt=KM),
+    Row("pull-back, Ukrainian side (km)", number=lambda f: f.ua_depth_km, fmt=KM),
+    Row("area, occupied side (km²)", number=lambda f: f.area_km2_occupied, fmt=KM2),
+    Row("area, Ukrainian side (km²)", number=lambda f: f.area_km2_controlled, fmt=KM2),
+    Row("area, total (km²)", number=lambda f: f.area_km2, fmt=KM2),
+    Row("people (estimate)", number=lambda f: f.people.estimate, fmt=PEOPLE),
+    Row("people (range)", values=people_range_cells),
+    Row("settlements inside", number=lambda f: f.settlements),
+    *_kind_rows(),
     Row("Zaporizhzhia NPP inside", lambda f: "yes" if "Zaporizhzhia NPP" in f.nuclear else "no"),
     Row("airports and air bases inside", lambda f: _listed(f.airports)),
     Row("power plants inside (thermal, hydro)", lambda f: _listed(f.energy)),
-    Row("camera posts to watch the whole zone", _posts("camera")),
-    Row("radar posts to watch the whole zone", _posts("radar_people")),
+    Row("camera posts to watch the whole zone", number=_posts("camera")),
+    Row("radar posts to watch the whole zone", number=_posts("radar_people")),
 )
+DIFFERENCE_HEADER = "B − A"
 
 
-def _people_after(key: str, side: str) -> Callable[[ZoneFigures], str]:
-    def value(f: ZoneFigures) -> str:
+def _people_after(key: str, side: str) -> Callable[[ZoneFigures], float]:
+    def value(f: ZoneFigures) -> float:
         r = f.reach_of(key)
-        return "–" if r is None else people_text(r.after[side].people.estimate)
+        return math.nan if r is None else r.after[side].people.estimate
 
     return value
 
@@ -266,21 +403,33 @@ def reach_rows(weapons: Sequence[reach.Weapon]) -> tuple[Row, ...]:
         rows.append(
             Row(
                 f"within Russian {w.label.lower()} reach ({w.reach_km:g} km), Ukrainian side",
-                _people_after(w.key, "ukraine_controlled"),
+                number=_people_after(w.key, "ukraine_controlled"),
+                fmt=PEOPLE,
             )
         )
         rows.append(
             Row(
                 f"within Ukrainian {w.label.lower()} reach ({w.reach_km:g} km), occupied side",
-                _people_after(w.key, "occupied"),
+                number=_people_after(w.key, "occupied"),
+                fmt=PEOPLE,
             )
         )
     return tuple(rows)
 
 
-def table(figures: Sequence[ZoneFigures], rows: Sequence[Row]) -> list[tuple[str, list[str], bool]]:
-    """(label, one value per zone, bold) for each row."""
-    return [(r.label, [r.value(f) for f in figures], r.bold) for r in rows]
+def table(
+    figures: Sequence[ZoneFigures], rows: Sequence[Row], difference: bool = False
+) -> list[tuple[str, list[str], bool]]:
+    """(label, one value per zone, bold) for each row; with ``difference`` (two zones) a last value B − A."""
+    if difference and len(figures) != 2:
+        raise ValueError("B − A needs two zones")
+    out = []
+    for r in rows:
+        cells = r.cells(figures)
+        if difference:
+            cells.append(r.difference(*figures))
+        out.append((r.label, cells, r.bold))
+    return out
 
 
 @dataclass(frozen=True)
@@ -414,14 +563,23 @@ def town_phrase(r) -> str:
     return f"{r.name} ({people}{share}, {distance_range_text(r.km_min, r.km_max)} from the line)"
 
 
+def people_sentence_range(estimate: float, low: float, high: float) -> str:
+    """The range after an estimate in a sentence, at the estimate's precision: 'range 410,200–430,100',
+    or 'every estimate gives this figure' when the ends round to the same value."""
+    lo, hi = people_texts([estimate, low, high])[1:]
+    if lo == hi:
+        return "every estimate gives this figure"
+    return f"range {lo.removesuffix(' million')}–{hi}" if hi.endswith(" million") else f"range {lo}–{hi}"
+
+
 def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
     """A plain-language line about a zone, generated from its figures; ``key_towns``: the main
     Ukrainian-held towns near the line (``stats.towns_near_line``)."""
     p, towns = f.people, f.towns
     text = (
         f"The {f.label} moves Russian forces {f.ru_depth_km:g} km back and Ukrainian forces {f.ua_depth_km:g} km "
-        f"back, over {f.area_km2:,.0f} km² holding about {p.estimate / 1e3:,.0f} thousand pre-war residents "
-        f"({p.low / 1e3:,.0f}–{p.high / 1e3:,.0f} thousand) in {len(towns):,} settlements"
+        f"back, over {f.area_km2:,.0f} km² holding about {people_text(p.estimate)} pre-war residents "
+        f"({people_sentence_range(p.estimate, p.low, p.high)}) in {len(towns):,} settlements"
     )
     if len(towns):
         largest = towns.sort_values("population", ascending=False).head(3)
@@ -442,6 +600,69 @@ def summary_sentence(f: ZoneFigures, key_towns: pd.DataFrame) -> str:
     else:
         parts.append("No listed nuclear plant, power plant or airport lies inside it.")
     return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------ history
+
+
+PARTIAL_JUMP = 0.10  # a first snapshot this much smaller than the next one is taken as partial
+
+
+def partial_snapshots(hist: pd.DataFrame) -> list[str]:
+    """The first snapshots of the history table (date, occupied_km2) that look partial: each more than
+    ``PARTIAL_JUMP`` smaller than the snapshot after it (no month of fighting moved the line that far)."""
+    out = []
+    rows = hist.sort_values("date").reset_index(drop=True)
+    for i in range(len(rows) - 1):
+        if rows.occupied_km2[i] >= (1 - PARTIAL_JUMP) * rows.occupied_km2[i + 1]:
+            break
+        out.append(rows.date[i])
+    return out
+
+
+def partial_note(hist: pd.DataFrame) -> str | None:
+    """The note on partial first snapshots, or None."""
+    dates = partial_snapshots(hist)
+    if not dates:
+        return None
+    rows = hist.set_index("date")
+    first, after = dates[-1], hist.sort_values("date").date.iloc[len(dates)]
+    a, b = rows.occupied_km2[first], rows.occupied_km2[after]
+    return (
+        f"The first snapshot{'s' if len(dates) > 1 else ''} ({', '.join(dates)}) look{'' if len(dates) > 1 else 's'} "
+        f"partial: {a:,.0f} km² occupied against {b:,.0f} km² on {after}, {1 - a / b:.0%} less, a change no month "
+        "of fighting explains. Its figures are not comparable with the months after it; read them with care."
+    )
+
+
+# ------------------------------------------------------------------------------ monitoring
+
+
+def whole_line_help(range_km: float, offset_km: float) -> str:
+    """What 'Posts for the whole line' means, in words."""
+    chord = monitoring.line_chord_km(range_km, offset_km)
+    if chord <= 0:
+        return f"Impossible: posts {offset_km:g} km from the line with a {range_km:g} km range do not reach the line."
+    return (
+        f"The fewest posts that would watch every kilometre of the line: a post {offset_km:g} km from the line with "
+        f"a {range_km:g} km range sees {chord:.1f} km of it, so posts one every {chord:.1f} km along each stretch "
+        "of line leave no gap."
+    )
+
+
+def whole_line_sentence(
+    posts_full: int | None, posts: int, range_km: float, offset_km: float, spacing_km: float, own: bool
+) -> str:
+    """The line under Monitoring's figures: the whole-line figure beside the layout shown, in words."""
+    layout = f"your {posts:,} post(s)" if own else f"{posts:,} posts, one every {spacing_km:g} km"
+    if posts_full is None:
+        return f"The map shows {layout}. {whole_line_help(range_km, offset_km)}"
+    chord = monitoring.line_chord_km(range_km, offset_km)
+    return (
+        f"The map shows {layout}. Posts for the whole line ({posts_full:,}) is the fewest that would watch every "
+        f"kilometre of the line: each sees {chord:.1f} km of it at this range ({range_km:g} km) and distance from "
+        f"the line ({offset_km:g} km)."
+    )
 
 
 # ------------------------------------------------------------------------------ reach

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from gis import export, layers, present, reach, stats, zones
-from ui import cached, cached_reach, downloads, mapglue, page, state
+from ui import cached, cached_reach, downloads, mapglue, page, state, tables
 from ui.messages import message
 
 page.page_setup("Compare proposals")
@@ -66,21 +65,18 @@ legend = [
 ]
 mapglue.show_map(date, groups, key=f"compare_map_{date}", legend=legend, fill_height=True)
 
+# The figures on the page's full width (four columns cut in half a page at 1024 px), then a sentence per zone.
+st.table(tables.compare_table(fa, fb, present.reach_rows(reach.DEFAULT_WEAPONS)), hide_index=True)  # wraps, never cut
+st.caption(
+    f"B − A: B's figure minus A's, as written. B adds {added.area_km2:,.0f} km² of ground over A"
+    + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
+    + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km "
+    "(Monitoring page for details). Within reach: people (pre-war 2022) still within reach of the other side's "
+    f"weapons after the pull-back (reach: an {reach.ORDER_OF_MAGNITUDE}; set your own on the Explorer)."
+)
 left, right = st.columns(2, gap="large")
-with left:
-    for letter, f in (("A", fa), ("B", fb)):
-        st.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
-with right:
-    rows = present.table([fa, fb], present.COMPARE_ROWS + present.reach_rows(reach.DEFAULT_WEAPONS))
-    columns = {"A: " + label_a: {r[0]: r[1][0] for r in rows}, "B: " + label_b: {r[0]: r[1][1] for r in rows}}
-    st.table(pd.DataFrame(columns))  # a table that wraps, never cut
-    st.caption(
-        f"B adds {added.area_km2:,.0f} km² over A"
-        + (f" and leaves out {removed.area_km2:,.0f} km² of A." if removed.area_km2 >= 1 else ".")
-        + " Posts to watch a whole zone: hexagonal layout of discs, camera 4 km, radar 12 km "
-        "(Monitoring page for details). Within reach: people (pre-war 2022) still within reach of the other side's "
-        f"weapons after the pull-back (an {reach.ORDER_OF_MAGNITUDE}: Explorer sidebar)."
-    )
+for col, letter, f in ((left, "A", fa), (right, "B", fb)):
+    col.markdown(f"**{letter}.** " + present.summary_sentence(f, key_towns))
 
 
 def compare_fc() -> dict:
@@ -88,16 +84,14 @@ def compare_fc() -> dict:
         dict(f, properties={**f["properties"], "layer": "difference_B_minus_A"})
         for f in export.zone_features(added, "B minus A")
     ]
-    return export.feature_collection(
-        export.zone_features(za, label_a) + export.zone_features(zb, label_b) + diff, attribution=layers.ATTRIBUTION
-    )
+    a, b = export.zone_features(za, label_a, people=fa.people), export.zone_features(zb, label_b, people=fb.people)
+    return export.feature_collection(a + b + diff, attribution=layers.ATTRIBUTION, population_note=present.PRE_WAR_NOTE)
 
 
 stem = f"compare_{w_a:g}km_vs_{w_b:g}km_{date}"
-with right:
-    downloads.geojson_download(
-        "⬇️ Both zones and their difference (GeoJSON)", compare_fc, f"{stem}.geojson", key="dl_compare"
-    )
+downloads.geojson_download(
+    "⬇️ Both zones and their difference (GeoJSON)", compare_fc, f"{stem}.geojson", key="dl_compare"
+)
 scenes = [
     cached.Scene(front, za, cached.get_analysis(date, w_a, s_a), label_a, lambda: fa.within_reach),
     cached.Scene(front, zb, cached.get_analysis(date, w_b, s_b), label_b, lambda: fb.within_reach),

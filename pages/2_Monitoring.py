@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gis import GisError, export, layers, maps, monitoring
+from gis import GisError, export, layers, maps, monitoring, present
 from ui import cached, downloads, mapglue, page, posts, state, tables
 from ui.messages import error_box, message
 
@@ -12,19 +12,49 @@ page.page_setup("Monitoring")
 notices = state.init_state_from_url({"width": 25.0, "split": 50})
 date, width_km, split, proposal = state.zone_sidebar()
 
+
+def follow_range() -> None:
+    """A new sensor or range sets the spacing it suggests (the reader can move it after)."""
+    key = st.session_state.sensor
+    chosen = st.session_state.get(f"range_{key}", monitoring.SENSORS[key].range_km)
+    st.session_state.spacing = monitoring.default_spacing_km(chosen)
+
+
 st.sidebar.header("Sensors and posts")
 sensor_key = st.sidebar.selectbox(
-    "Sensor type", list(monitoring.SENSORS), key="sensor", format_func=lambda k: monitoring.SENSORS[k].label
+    "Sensor type",
+    list(monitoring.SENSORS),
+    key="sensor",
+    format_func=lambda k: monitoring.SENSORS[k].label,
+    on_change=follow_range,
 )
 preset = monitoring.SENSORS[sensor_key]
+
+
+if "spacing" not in st.session_state:
+    st.session_state.spacing = monitoring.default_spacing_km(preset.range_km)
 range_km = st.sidebar.slider(
-    "Range of one post (km)", 0.5, 50.0, float(preset.range_km), 0.5, key=f"range_{sensor_key}", help=preset.note
+    "Range of one post (km)",
+    0.5,
+    50.0,
+    float(preset.range_km),
+    0.5,
+    key=f"range_{sensor_key}",
+    help=preset.note,
+    on_change=follow_range,
 )
 crew = int(st.sidebar.number_input("Crew per post (people, 24/7)", 0, 200, preset.crew, key=f"crew_{sensor_key}"))
 mode = st.sidebar.radio(
     "Posts", ["automatic along the line", "my own posts (click the map or upload)"], key="post_mode"
 )
-spacing_km = st.sidebar.slider("Spacing between posts (km)", 1.0, 60.0, 8.0, 0.5, key="spacing")
+spacing_km = st.sidebar.slider(
+    "Spacing between posts (km)",
+    1.0,
+    60.0,
+    step=0.5,
+    key="spacing",
+    help="Set from the sensor's range: posts one range-diameter apart watch every km of a straight line.",
+)
 offset_km = st.sidebar.slider(
     "Distance of posts from the line (km)",
     0.0,
@@ -77,10 +107,12 @@ plan = monitoring.PostPlan(
     sensor_key, range_km, crew, spacing_km, offset_km, sides, uav_orbits, tuple(user_posts) if own else ()
 )
 try:
+    if own and not user_posts:  # nothing automatic in this mode: the reader's posts only
+        raise GisError("No post placed yet: click the map or upload posts to see what they watch.")
     cov = cached.get_coverage(date, width_km, split, plan)
 except GisError as e:
     cov = None
-    message("info", f"{e} Place posts to see their coverage." if own else e)
+    message("info", e)
 except Exception as e:  # never lose the page (or the user's posts) to an unexpected error
     cov = None
     error_box(e)
@@ -93,11 +125,13 @@ if cov is not None:
     m[3].metric(
         "Posts for the whole line",
         "impossible" if cov.posts_for_full_line is None else f"{cov.posts_for_full_line:,}",
-        help="At this range and distance from the line: each post watches a chord of 2·√(R² − d²) of "
-        "line. Impossible when d ≥ R.",
+        help=present.whole_line_help(range_km, offset_km),
     )
     m[4].metric("Staff (posts × crew)", f"{cov.staff:,}")
     m[5].metric("UAV airframes", f"{cov.airframes:,}", help="Per 24/7 orbit: ⌈24 h / 6 h endurance⌉ + 1 spare.")
+    st.caption(
+        present.whole_line_sentence(cov.posts_for_full_line, cov.posts.size, range_km, offset_km, spacing_km, own)
+    )
 
 left, right = st.columns([5, 3])
 with left:
@@ -115,7 +149,7 @@ with left:
         posts.add_clicked_post(clicked, user_posts)
 with right:
     if cov is not None:
-        st.subheader(f"Unwatched stretches of line: {len(cov.gaps):,}")
+        st.header(f"Unwatched stretches of line: {len(cov.gaps):,}")
         gaps = tables.gaps_table(cov)
         if len(gaps):
             st.dataframe(gaps.head(200), hide_index=True, height=min(320, 38 + 35 * len(gaps.head(200))))

@@ -13,7 +13,7 @@ page.page_setup("Data & method")
 st.title("Data & method")
 st.markdown((layers.GEODATA_DIR.parent / "docs" / "method.md").read_text(encoding="utf-8"))
 
-st.subheader("Weapon classes (what a zone buys)")
+st.header("Weapon classes (what a zone buys)")
 st.table(
     [
         {
@@ -26,7 +26,7 @@ st.table(
     ]
 )
 st.caption(f"Reach figures are an {ORDER_OF_MAGNITUDE}. {MINSK_NOTE}")
-st.subheader("Proposal presets")
+st.header("Proposal presets")
 st.table(
     [
         {
@@ -39,12 +39,12 @@ st.table(
     ]
 )
 st.caption(MODELLED_NOTE)
-st.subheader("Coordinate reference systems")
+st.header("Coordinate reference systems")
 st.markdown(
     f"* Buffers and distances: `{METRIC_PROJ}`\n* Areas: {EQUAL_AREA_CRS.name} (EPSG:3035)\n"
     "* Storage, map and export: WGS84 lon/lat (EPSG:4326), RFC 7946 GeoJSON."
 )
-st.subheader("Frontline length per date, before and after the line fill")
+st.header("Frontline length per date, before and after the line fill")
 lines = layers.shipped_frontlines()
 st.dataframe(
     pd.DataFrame(
@@ -66,7 +66,7 @@ st.caption(
     "between occupied banks counted as Ukrainian-held). Made by `python -m gis.build_data`; checked by "
     "tests/test_frontline_history.py."
 )
-st.subheader("Population: per-oblast scale factors of the two methods")
+st.header("Population: per-oblast scale factors of the two methods")
 factors = pd.read_csv(layers.GEODATA_DIR / "population_scale_factors.csv")
 factor_table = factors.pivot_table(index=["iso", "name_en"], columns="method", values="factor").reset_index()
 st.dataframe(
@@ -82,5 +82,5 @@ st.caption(
     "Factor = OCHA COD-PS 2022 oblast total / the method's units before that scaling (after fitting them to the "
     "hromada totals). Near 1 means no double counting and nobody missing."
 )
-st.subheader("Snapshot dates")
+st.header("Snapshot dates")
 st.write(", ".join(layers.dates()))

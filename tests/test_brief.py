@@ -62,19 +62,22 @@ def test_pdf_is_a_real_pdf_of_one_or_two_pages(ua_bytes):
 
 def test_first_page_as_a_picture_shows_the_map_with_both_sides(ua_pdf):
     img = _image(ua_pdf, 0)
-    assert (img < 250).any(axis=2).mean() > 0.3  # not blank: a good share of the page is drawn
+    assert (img < 250).any(axis=2).mean() > 0.2  # not blank: a good share of the page is drawn
     orange, blue = _zone_colour_shares(img)
-    assert orange > 0.004 and blue > 0.004, (orange, blue)
+    assert orange > 0.002 and blue > 0.002, (orange, blue)  # both sides drawn (the frame holds all occupied land)
     h, w = img.shape[:2]
     assert w > h  # A4 landscape
 
 
 def test_text_layer_has_date_figures_places_and_infrastructure(ua_pdf, ua, front):
+    from gis import present
+
     first, both = _text(ua_pdf, 0), " ".join(_text(ua_pdf, i) for i in range(len(ua_pdf)))
     pop = ua[0].analysis.population
+    figure = brief.figures_of(front, ua)[0]
     assert pop.estimate > 1e6
     assert DATE in first and f"{pop.estimate / 1e6:.2f} million" in first
-    assert f"{round(pop.low, -2):,.0f} – {round(pop.high, -2):,.0f}" in first  # the range
+    assert present.people_range_cells([figure])[0] in first  # the range (or the one value both methods give)
     assert f"{ua[0].zone.area_km2:,.0f} km²" in first
     assert "pre-war residents (2022 statistics), not people there today" in first
     cities = [
@@ -101,6 +104,70 @@ def test_text_layer_has_date_figures_places_and_infrastructure(ua_pdf, ua, front
     assert "* people (2022): the urban hromada's total" in _text(ua_pdf, 1)
 
 
+def test_brief_cites_every_source_behind_its_figures(ua_pdf):
+    """The headline people figure can be cited from the PDF alone: State Statistics (via KSE) and OCHA are named
+    beside DeepStateMap, Minregion, GeoNames and the infrastructure sources."""
+    both = " ".join(_text(ua_pdf, i) for i in range(len(ua_pdf)))
+    sources = both[both.index("Sources") :]
+    for name in ("DeepStateMap", "Minregion", "State Statistics", "KSE", "OCHA", "GeoNames", "GeoNuclearData"):
+        assert name in sources, name
+
+
+@pytest.fixture(scope="module")
+def compare_items(front, pop_index):
+    return [brief.proposal_zone(front, "russian", pop_index), brief.proposal_zone(front, "ukrainian", pop_index)]
+
+
+def test_compare_brief_has_b_minus_a_and_no_figure_cut(front, compare_items):
+    """The Compare brief: a B − A column whose people figure is B's minus A's as written, each row in one
+    number format, and no text cut with an ellipsis (figures shrink to fit instead)."""
+    import re
+
+    from gis import present
+
+    doc = pdfium.PdfDocument(brief.brief_pdf(front, compare_items))
+    text = " ".join(_text(doc, i) for i in range(len(doc)))
+    assert "…" not in text
+    assert present.DIFFERENCE_HEADER in _text(doc, 0)
+    rows = {label: cells for label, cells, _ in brief.figure_rows(front, compare_items)}
+    a, b, diff = rows["People inside (estimate)"]
+    number = lambda t: float(t.replace(",", "").replace("\u2212", "-").split()[0])  # noqa: E731
+    assert number(b) - number(a) == number(diff) and diff.startswith("+")
+    assert " million" not in a + b or (" million" in a and " million" in b)  # one format in the row
+    for cell in (a, b, diff, *rows["   range"][:2], *rows["Zone area"]):
+        assert cell in text, cell
+    assert not re.search(r"\b(\S+) – \1\b", text)  # no 'x – x' range
+
+
+def test_exported_maps_label_the_towns_inside_first_and_frame_the_occupied_land(front, ua):
+    """The map labels the towns with most people inside the zone before far-off cities, names the town under
+    a plant with it, and frames the zone with all of the occupied land (Crimea, Luhansk)."""
+    fig = Figure(figsize=brief.PAGE_IN)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.03, 0.08, 0.58, 0.8))
+    brief.draw_map(ax, front, ua)
+    labels = {t.get_text() for t in ax.texts if isinstance(t, Annotation) and t.get_gid() != "halo"}
+    inside = ua[0].analysis.towns.sort_values("people_inside", ascending=False)["name"].head(8)
+    named = [n for n in inside if any(n in t for t in labels)]
+    assert len(named) >= 7, (list(inside), sorted(labels))
+    assert any("Zaporizhzhia NPP" in t and "Enerhodar" in t for t in labels)
+    assert not {"Fastiv", "Uman", "Shostka"} & labels
+    from gis import crs
+
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    ox0, oy0, ox1, oy1 = front.sides.occupied.bounds
+    assert x0 <= ox0 and ox1 <= x1 and y0 <= oy0 and oy1 <= y1
+    sevastopol = crs.to_metric(shapely_point(33.52, 44.6))
+    assert y0 < sevastopol.y
+
+
+def shapely_point(lon, lat):
+    import shapely
+
+    return shapely.Point(lon, lat)
+
+
 def test_map_labels_never_overlap_and_stay_inside(front, ua):
     fig = Figure(figsize=brief.PAGE_IN)
     FigureCanvasAgg(fig)
@@ -124,18 +191,20 @@ def test_comparison_brief_has_both_zones(front, pop_index):
     for item in items:
         assert item.label in text and f"{item.zone.area_km2:,.0f} km²" in text
     orange, blue = _zone_colour_shares(_image(doc, 0))
-    assert orange > 0.004 and blue > 0.004
+    assert orange > 0.002 and blue > 0.002
 
 
 def test_png_for_slides(front, ua):
+    text = brief.headline(front, ua)  # drawn under the title
+    assert brief.present.people_text(ua[0].analysis.population.estimate) in text and "km²" in text
     data = brief.map_png(front, ua)
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1920, 1080)
     img = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
     orange, blue = _zone_colour_shares(img)
-    assert orange > 0.004 and blue > 0.004
-    assert (img < 250).any(axis=2).mean() > 0.3
+    assert orange > 0.002 and blue > 0.002
+    assert (img < 250).any(axis=2).mean() > 0.2
 
 
 def test_bad_input_is_a_gis_error(front, ua):
@@ -206,7 +275,7 @@ def test_brief_downloads_from_the_explorer_in_a_browser(tmp_path):
         doc = pdfium.PdfDocument(Path(dl.value.path()).read_bytes())
         browser.close()
     assert "Zone 25 km" in _text(doc, 0) and "Kherson" in _text(doc, 0)  # a city label on the map
-    assert _zone_colour_shares(_image(doc, 0))[1] > 0.004
+    assert _zone_colour_shares(_image(doc, 0))[1] > 0.002
 
 
 def test_brief_of_an_uploaded_zone_and_along_an_uploaded_line(front, pop_index):

@@ -67,3 +67,25 @@ def test_rounding_falls_back_when_geos_cannot_snap(zone, monkeypatch):
         )
         xy = shapely.get_coordinates(got)
         assert np.allclose(xy, np.round(xy, export.COORD_DECIMALS))
+
+
+def test_polygon_features_hold_only_polygons_and_zones_carry_people(front, pop_index):
+    """A difference of two zones (B minus A) can leave stray lines: the exported feature keeps only its
+    polygons, so a shapefile or GeoPackage takes it; the zone features carry their people."""
+    from gis import stats
+
+    a, b = zones.make_zone(front, 5, 0.5), zones.make_zone(front, 25, 0.5)
+    line = shapely.LineString([(0, 0), (1000, 1000)])
+    messy = shapely.GeometryCollection([shapely.box(0, 0, 1000, 1000), line])
+    f = export.feature(messy, {"layer": "x"}, polygon=True)
+    assert f["geometry"]["type"] == "Polygon"
+    added = zones.zone_difference(front, b, a)
+    people = stats.analyse(front, b, pop_index).population
+    feats = export.zone_features(added, "B minus A") + export.zone_features(b, "B", people=people)
+    assert {f["geometry"]["type"] for f in feats} <= {"Polygon", "MultiPolygon"}
+    by_side = {f["properties"]["side"]: f["properties"] for f in feats[2:]}
+    assert by_side["occupied"]["people"] + by_side["ukraine_controlled"]["people"] == pytest.approx(
+        people.estimate, abs=2
+    )
+    assert by_side["occupied"]["zone_people"] == round(people.estimate)
+    assert by_side["occupied"]["zone_people_low"] <= round(people.estimate) <= by_side["occupied"]["zone_people_high"]

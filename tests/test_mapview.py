@@ -134,3 +134,16 @@ def test_zone_layer_is_one_element_with_the_zone_and_its_towns(zone, pop_index, 
     tip = data["towns"]["tip"][0]
     assert first["name"] in tip and f"{first['population']:,.0f} people (2022)" in tip
     assert "side" in tip and "from the line" in tip and "inside the zone" in tip
+
+
+def test_zone_dots_thin_out_at_country_scale_and_line_and_plants_sit_above_the_zone(front):
+    """Issue 22: a zone's settlement dots show by size from the zoom of their tier (only towns of 10,000+ at the
+    opening view); the frontline and the plants are drawn in panes above the zone fills, the plants named;
+    the map opens clear of the legend with a 'Reset view' button, and lets pinch zoom."""
+    zooms = maps.dot_zoom([500, 1_500, 6_000, 15_000, 60_000, float("nan")]).tolist()
+    assert zooms == [9.0, 9.0, 7.5, 6.5, 0.0, 9.0]
+    script = mapview.render_base(maps.base_map(front)).script
+    assert '"pane": "ffeLines"' in script and '"pane": "ffePlants"' in script
+    assert "FFE.home(map_div" in script and "map_div.fitBounds(" not in script  # no animated fit to undo a view
+    assert '"Zaporizhzhia NPP"' in script.split("FFE.labels(")[-1]  # the plants among the place names
+    assert "meta[name=viewport]" in maps.MAPTOOLS_JS  # the helper lifts folium's ban on pinch zoom

@@ -169,8 +169,9 @@ def _page(path: str) -> AppTest:
 def test_compare_page_ua_zone_larger_than_ru():
     at = _page("pages/1_Compare_proposals.py")
     assert not at.exception
-    table = at.table[0].value  # a static table (wraps on narrow screens instead of being cut)
-    ru, ua = table.columns
+    table = at.table[0].value.set_index("figure")  # a static table (wraps on narrow screens instead of being cut)
+    ru, ua, diff = table.columns
+    assert diff == "B − A"
     area = lambda col: float(table.loc["area, total (km²)", col].replace(",", ""))  # noqa: E731
     people = lambda col: float(table.loc["people (estimate)", col].replace(",", ""))  # noqa: E731
     assert area(ua) > 3 * area(ru) and people(ua) > people(ru)
@@ -182,7 +183,41 @@ def test_compare_page_ua_zone_larger_than_ru():
     assert "2 km back" in next(m.value for m in at.markdown if m.value.startswith("**A.**"))
     at.selectbox(key="cmp_B").set_value("custom").run()
     at.slider(key="cmp_B_w").set_value(40.0).run()
-    assert not at.exception and at.table[0].value.loc["width (km)"].tolist()[1] == "40"
+    assert not at.exception and at.table[0].value.set_index("figure").loc["width (km)"].tolist()[1] == "40"
+
+
+def test_compare_subtracts_for_the_reader():
+    """Issue 22: B − A for people, settlements, area and each kind of infrastructure, computed from the figures
+    as written; one number format per row; no 'x – x' range in the table or the sentences."""
+    at = _page("pages/1_Compare_proposals.py")
+    table = at.table[0].value.set_index("figure")
+    a, b, diff = table.columns
+    number = lambda t: float(t.replace(",", "").replace("\u2212", "-").split()[0])  # noqa: E731
+    rows = ["people (estimate)", "settlements inside", "area, total (km²)", "area, occupied side (km²)"]
+    rows += [r for r in table.index if r.endswith("plants inside") or r in ("airports inside", "air bases inside")]
+    assert {"nuclear plants inside", "airports inside", "air bases inside"} <= set(rows)
+    for row in rows:
+        assert number(table.loc[row, b]) - number(table.loc[row, a]) == number(table.loc[row, diff]), row
+    assert table.loc["people (estimate)", diff].startswith("+") and table.loc["settlements inside", diff] != ""
+    for row in table.index:  # one format per row: millions for both or for neither
+        assert ("million" in table.loc[row, a]) == ("million" in table.loc[row, b]) or "(both" in table.loc[row, b]
+    text = " ".join([*table[a], *table[b], *(m.value for m in at.markdown)])
+    assert not re.search(r"(\b[\d.,]+) ?– ?\1\b", text), text  # no 'x – x' range
+    assert "thousand" not in text
+
+
+def test_monitoring_own_posts_mode_shows_nothing_automatic_and_spacing_follows_the_sensor():
+    at = _page("pages/2_Monitoring.py")
+    assert at.slider(key="spacing").value == 8.0  # camera, 4 km range: posts 8 km apart watch the whole line
+    assert any("Posts for the whole line" in c.value and "every kilometre" in c.value for c in at.caption)
+    at.selectbox(key="sensor").set_value("radar_people").run()
+    assert at.slider(key="spacing").value == 24.0  # ground radar, 12 km range
+    m = _metrics(at)
+    assert int(m["Posts"].replace(",", "")) <= int(m["Posts for the whole line"].replace(",", "")) + 5
+    at.radio(key="post_mode").set_value("my own posts (click the map or upload)").run()
+    assert not at.exception
+    assert "Posts" not in _metrics(at) and "Zone watched" not in _metrics(at)  # no automatic layout shown
+    assert any("No post placed yet" in _shown(i.value) for i in at.info)
 
 
 def test_monitoring_coverage_falls_as_spacing_grows():
@@ -229,8 +264,12 @@ def test_history_page_one_row_per_snapshot():
     assert len(table) == len(layers.dates()) == 54
     t = table.set_index("date")
     assert abs(t.loc["2022-04-03", "occupied km²"] - t.loc["2026-08-22", "occupied km²"]) > 5_000
-    at.select_slider(key="hist_date").set_value("2023-01-01").run()
+    import datetime
+
+    at.date_input(key="hist_day").set_value(datetime.date(2022, 12, 28)).run()  # snaps to the nearest snapshot
     assert not at.exception and _metrics(at)["Occupied"] != "19.3 %"
+    assert any("Snapshot shown: 2023-01-01" in m.value for m in at.markdown)
+    assert any("2022-04-03" in c.value and "partial" in c.value for c in at.caption)  # the partial first snapshot
 
 
 # ----------------------------------------------------------------------------- hostile input
@@ -399,7 +438,7 @@ def test_explorer_csv_downloads_hold_the_figures_on_the_page(downloads):
     name, data = downloads(at, "dl_towns")
     assert name == "zone_10km_split50_2026-08-22_settlements.csv"
     towns = pd.read_csv(downloads.io.BytesIO(data))
-    assert f"Settlements inside: {len(towns):,}" in [s.value for s in at.subheader]
+    assert f"Settlements inside: {len(towns):,}" in [s.value for s in at.header]
     assert {"name", "population", "share_inside", "people_inside", "side", "km_min", "km_max"} <= set(towns.columns)
     assert towns["people_inside"].dropna().is_monotonic_decreasing  # most people inside first
     name, data = downloads(at, "dl_summary")

@@ -127,11 +127,14 @@ def zone_map_layer(
 
 
 @per_snapshot(32)
-def base_map_for(date: str, legend: tuple | None = None, fill_height: bool = False) -> mapview.RenderedMap:
+def base_map_for(
+    date: str, legend: tuple | None = None, fill_height: bool = False, view_key: str | None = None
+) -> mapview.RenderedMap:
     """The base map of a date (with a page's legend), built and rendered for the browser once."""
-    return mapview.render_base(
-        maps.base_map(get_front(date), legend=list(legend) if legend else None, fill_height=fill_height)
+    base = maps.base_map(
+        get_front(date), legend=list(legend) if legend else None, fill_height=fill_height, view_key=view_key
     )
+    return mapview.render_base(base)
 
 
 @per_snapshot(64)

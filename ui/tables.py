@@ -146,3 +146,12 @@ def reach_towns_table(towns: pd.DataFrame) -> pd.DataFrame:
 def reach_infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
     """Infrastructure within reach as readers see it."""
     return pd.DataFrame({"name": infra["name"], "kind": infra["kind"], "km from positions": infra["km_from_positions"]})
+
+
+def compare_table(a: present.ZoneFigures, b: present.ZoneFigures, extra: tuple[present.Row, ...] = ()) -> pd.DataFrame:
+    """The Compare page's table: one row per figure (``present.COMPARE_ROWS`` and ``extra``), columns A, B, B − A."""
+    rows = present.table([a, b], present.COMPARE_ROWS + extra, difference=True)
+    return pd.DataFrame(
+        [[label, *cells] for label, cells, _ in rows],
+        columns=["figure", f"A: {a.label}", f"B: {b.label}", present.DIFFERENCE_HEADER],
+    )
