@@ -100,7 +100,8 @@ def wait_map_drawn(page, timeout_ms: int = 60_000):
     while page.locator(MAP_IFRAME).count() != 1 and time.time() < deadline:
         time.sleep(0.05)
     frame = page.frame_locator(MAP_IFRAME)
-    frame.locator("path.leaflet-interactive").first.wait_for(timeout=timeout_ms)
+    # a visible one: markers outside the view are kept as empty paths ("M0 0")
+    frame.locator("path.leaflet-interactive").locator("visible=true").first.wait_for(timeout=timeout_ms)
     return frame
 
 

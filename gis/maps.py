@@ -339,7 +339,8 @@ def town_radius_px(people) -> np.ndarray:
 @lru_cache(maxsize=1)
 def places() -> dict:
     """Settlements of 1,000+ people (and oblast centres) as columns for the browser, most important first
-    (tier, then people): name, lat, lon, pop (None if unknown), obl (index into ``oblast_names()``),
+    (tier, then people): name, lat, lon, pop (None if unknown), figure (the name saying what ``pop`` is where it
+    is an urban hromada's total, "Kherson urban hromada"; else None), obl (index into ``oblast_names()``),
     r (dot radius, px), tier (index into ``TOWN_TIERS``; 0: oblast centre or 50,000+ people)."""
     s = layers.settlements()
     s = s[(s.population >= TOWN_TIERS[-1][0]) | s.oblast_centre].copy()
@@ -353,6 +354,7 @@ def places() -> dict:
         "lat": _round(s.geometry.y, 3),
         "lon": _round(s.geometry.x, 3),
         "pop": [None if p != p else int(p) for p in s.population],
+        "figure": [lab if lab != n else None for lab, n in zip(s["label"], s["name"], strict=True)],
         "obl": [iso_index.get(i, -1) for i in s.iso],
         "r": town_radius_px(s._pop.clip(lower=1000)).tolist(),
         "tier": s._tier.astype(int).tolist(),

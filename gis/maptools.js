@@ -232,11 +232,13 @@
     return hoverable(all, nearest);
   };
 
-  // The base map's towns (FFE.places) as dots, tooltip: name, people (2022), oblast.
+  // The base map's towns (FFE.places) as dots, tooltip: name (with what its figure is: "Kherson urban hromada"),
+  // people (2022), oblast.
   FFE.towns = function (map) {
     var p = FFE.places;
     var tip = function (i) {
-      return '<b>' + esc(p.name[i]) + '</b><br>' + FFE.people(p.pop[i]) + '<br>' + esc(p.oblasts[p.obl[i]] || '');
+      var name = (p.figure && p.figure[i]) || p.name[i];
+      return '<b>' + esc(name) + '</b><br>' + FFE.people(p.pop[i]) + '<br>' + esc(p.oblasts[p.obl[i]] || '');
     };
     var dz = p.tier.map(function (t) { return p.tiers[t][1]; });
     return FFE.dots(map, {lat: p.lat, lon: p.lon, r: p.r, tip: tip, dz: dz},
