@@ -1,9 +1,11 @@
 """What a zone buys, in the real page (headless Chromium): the Explorer's reach section and, once ticked, the
 band each side's weapons still reach on the map."""
 
+import time
+
 from playwright.sync_api import sync_playwright
 
-from benchmarks.browser import launch, running_app, wait_idle, wait_map_drawn
+from benchmarks.browser import MAP_IFRAME, launch, running_app, wait_idle, wait_map_drawn
 from gis.present import COLORS
 
 
@@ -23,7 +25,15 @@ def test_explorer_shows_the_reach_section_and_the_reach_band(tmp_path):
         assert frame.locator(band).count() == 0  # opt-in: not drawn until ticked
         page.get_by_text("Show where it still reaches on the map").click()
         wait_idle(page)
-        frame = wait_map_drawn(page)  # the legend changes, so the map is drawn again
+        # the legend changes, so the map is mounted again: wait for the one new map, with the band's legend
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if page.locator(MAP_IFRAME).count() == 1:
+                frame = page.frame_locator(MAP_IFRAME)
+                if frame.get_by_text("Still within Russian reach").count() == 1:
+                    break
+            time.sleep(0.2)
+        frame = wait_map_drawn(page)
         frame.locator(band).first.wait_for(state="attached", timeout=30_000)
         assert frame.locator(band).count() >= 1
         assert frame.locator(f'path.leaflet-interactive[stroke="{COLORS["reach_ukrainian"]}"]').count() >= 1

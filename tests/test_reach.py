@@ -209,8 +209,11 @@ def test_explorer_and_compare_show_what_the_zone_buys():
     at.switch_page("pages/1_Compare_proposals.py")  # page links need the real entry point
     cmp = at.run()
     assert not cmp.exception
-    labels = list(cmp.table[0].value.index)
-    assert any(lab.startswith("within Russian tube artillery") for lab in labels)
+    table = cmp.table[0].value
+    rows = table.set_index("figure")
+    artillery = next(lab for lab in rows.index if lab.startswith("within Russian tube artillery"))
+    b_minus_a = rows.loc[artillery].iloc[-1]  # the B − A column: the wider zone leaves fewer within reach
+    assert b_minus_a.startswith("−") or b_minus_a.startswith("-"), b_minus_a
 
 
 def test_brief_text_has_the_reach_table(front, pop_index, rindex):
