@@ -678,6 +678,8 @@ def _town_rows(towns: pd.DataFrame, n: int) -> list[dict]:
     return [
         {
             "name": r.name,
+            "label": r.label,  # as the towns table shows it: "Sumy urban hromada" where that is the figure
+            "figure": r.figure,
             "people": None if r.population != r.population else int(r.population),
             "km_from_positions": float(r.km_from_positions),
         }

@@ -241,19 +241,22 @@ class ReachIndex:
         return self.index.estimate_mask(km <= weapon.reach_km, with_oblasts=False)
 
     def towns(self, side: str, weapon: Weapon, backs: Backs, options: ReachOptions) -> pd.DataFrame:
-        """Settlements (centre on ``side``) with any part within reach: name, population, km_from_positions
-        (its nearest part; km), iso, largest first."""
+        """Settlements (centre on ``side``) with any part within reach: name (the place), label and figure (as
+        the towns table shows them: "Kherson urban hromada" where the figure is the urban hromada's total),
+        population (that figure), km_from_positions (its nearest part; km), iso; largest first."""
         ix = self.index
         km = km_to_positions(side, ix.town_km_min, self.town_border_km, backs, options)
         on_side = ix.centre_occupied if side == "occupied" else ~ix.centre_occupied
         rows = np.flatnonzero(on_side & (km <= weapon.reach_km))
         col = ix.town_columns
-        pop = col["population"][rows]
+        pop = col["shown"][rows]
         rows = rows[np.argsort(-np.nan_to_num(pop, nan=-1.0), kind="stable")]  # largest first, unknown last
         return pd.DataFrame(
             {
                 "name": col["name"][rows],
-                "population": col["population"][rows],
+                "label": col["label"][rows],
+                "figure": col["figure"][rows],
+                "population": col["shown"][rows],
                 "km_from_positions": np.round(km[rows], 1),
                 "iso": col["iso"][rows],
             }

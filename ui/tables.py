@@ -135,7 +135,7 @@ def reach_towns_table(towns: pd.DataFrame) -> pd.DataFrame:
     """Settlements within reach as readers see them."""
     return pd.DataFrame(
         {
-            "settlement": towns["name"],
+            "settlement": towns["label"],
             "people (2022)": towns["population"],
             "km from positions": towns["km_from_positions"],
             "oblast": towns["iso"].map(cached.oblast_names()),
