@@ -276,6 +276,8 @@ def test_brief_downloads_from_the_explorer_in_a_browser(tmp_path):
         browser.close()
     assert "Zone 25 km" in _text(doc, 0) and "Kherson" in _text(doc, 0)  # a city label on the map
     assert _zone_colour_shares(_image(doc, 0))[1] > 0.002
+    # the reach table, computed when the brief is drawn (the button keeps only the zone's keys)
+    assert "What the zone buys" in _text(doc, 1) and "Tube artillery (100 mm and more) (25 km)" in _text(doc, 1)
 
 
 def test_brief_of_an_uploaded_zone_and_along_an_uploaded_line(front, pop_index):

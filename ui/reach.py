@@ -129,11 +129,12 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
 
 
 def reach_for_brief(date: str, width_km: float, split: float, choice: ReachChoice):
-    """What the brief's reach table needs, computed when the brief is drawn (every class, no lists)."""
-    rindex, zone = cached_reach.get_reach_index(date), cached.get_zone(date, width_km, split)
+    """What the brief's reach table needs, computed when the brief is drawn (every class, no lists). The
+    callable keeps only the keys, not the date's indexes: a download button lives as long as its session."""
     weapons, options = choice.weapons, choice.options
 
     def compute() -> tuple[reach.WeaponReach, ...]:
+        rindex, zone = cached_reach.get_reach_index(date), cached.get_zone(date, width_km, split)
         return tuple(reach.weapon_reach(rindex, zone, w, options, lists=False) for w in weapons)
 
     return compute
