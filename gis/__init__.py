@@ -9,10 +9,11 @@ Modules, one concern each, in the order data flows through them:
 - ``zones``: buffer zones by side and the proposal presets;
 - ``settlements`` and ``population``: one row per place, the per-date people precompute and lookups;
 - ``stats``: people, towns and infrastructure inside a zone; occupation per date;
+- ``reach``: who and what stays within reach of each weapon class after the pull-back (line and borders);
 - ``monitoring``: sensors, posts, coverage and gaps;
 - ``present``: the ONE builder of a zone's figures, and how figures are worded, formatted and coloured;
 - ``export`` (RFC 7946 GeoJSON), ``maps`` and ``maptools.js`` (the offline folium map), ``brief`` (PDF/PNG);
-- ``cli`` (``python -m gis``) and ``build_data`` (rebuilds ``geodata/`` from ../shared/data).
+- ``cli`` (``python -m gis``), ``build_data`` (rebuilds ``geodata/`` from ../shared/data) and ``build_borders``.
 
 Caching: ``gis`` keeps only what it reads from the shipped files (``lru_cache`` on functions of no
 argument but a file name); everything that depends on a date, zone or setting is a pure function of its
