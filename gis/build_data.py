@@ -668,6 +668,9 @@ def main(argv: list[str] | None = None) -> None:
         _write(gpd.GeoDataFrame({"name": ["Ukraine"]}, geometry=[ukraine_ll], crs="EPSG:4326"), "ukraine.parquet")
         water = build_water(ukraine_ll, args.water_cache)
         _write(water, "water.parquet")
+        from gis.build_borders import build_borders  # it reads ukraine.parquet, written above
+
+        _write(build_borders(args.water_cache), "borders.parquet")
         occupied = build_occupied_history(raw, ukraine_ll, shapely.union_all(water.geometry.values))
         _write(occupied, "occupied.parquet")
         _write(build_frontlines(occupied, crs.to_metric(ukraine_ll)), "frontline.parquet")
