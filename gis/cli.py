@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace", action="store_true", help="replace an existing (shipped or added) snapshot of that date"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="store it even if it fails the plausibility checks (area, frontline length, parts, change from the "
+        "nearest date); it is then never the default date",
+    )
     p = sub.add_parser("coverage", help="monitoring coverage of the zone and the line as JSON")
     _add_zone_args(p)
     p.add_argument("--sensor", default="camera", help=f"sensor type: {', '.join(monitoring.SENSORS)} (default camera)")
@@ -198,7 +204,7 @@ def cmd_dates(args) -> None:
 def cmd_add_snapshot(args) -> None:
     from gis.snapshots import add_snapshot
 
-    _print(add_snapshot(args.file, args.date, replace=args.replace))
+    _print(add_snapshot(args.file, args.date, replace=args.replace, force=args.force))
 
 
 def cmd_coverage(args) -> None:
@@ -308,6 +314,21 @@ COMMANDS = {
 COMMANDS["brief"] = cmd_brief
 
 
+def _stdout_closed() -> int:
+    """Exit quietly when stdout's reader has closed the pipe: point stdout at /dev/null so the interpreter's
+    final flush does not fail again, and return 141 (128 + SIGPIPE), as a shell tool killed by SIGPIPE would."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in a test)
+        pass
+    finally:
+        os.close(devnull)
+    return 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Every error, expected or not, is one line on stderr and exit code 2."""
     try:
@@ -315,11 +336,14 @@ def main(argv: list[str] | None = None) -> int:
         for n in layers.user_snapshot_notices():
             print(f"notice: {_one_line(n)}", file=sys.stderr)
         COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is caught below
     except GisError as e:
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output has gone (`... | head`): not an error of the input
+        return _stdout_closed()
     except Exception as e:  # the error boundary: never a traceback
         print(
             f"error: unexpected {type(e).__name__} ({_one_line(e, 200)}); please report it with the "

@@ -117,7 +117,7 @@ for key, event in zip(("area", "line", "people"), events, strict=True):
         st.session_state[f"_hist_click_{key}"] = picked
         st.session_state["hist_date"] = picked
 if st.session_state.get("hist_date") not in dates:
-    st.session_state["hist_date"] = dates[-1]
+    st.session_state["hist_date"] = layers.latest_date()
 chosen = st.select_slider("Date", dates, key="hist_date")
 extra = [r for r in dates if r not in set(hist["date"])]
 if extra:

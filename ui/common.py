@@ -311,10 +311,11 @@ def init_state_from_url(defaults: dict) -> list[str]:
     dates = layers.dates()
     width = _float_param("width", WIDTH_MIN_KM, WIDTH_MAX_KM, defaults["width"], notices)
     split = _float_param("split", 0, 100, defaults["split"], notices)
-    date = st.query_params.get("date", dates[-1])
+    default_date = layers.latest_date()  # the newest shipped or checked date (an unchecked user snapshot never)
+    date = st.query_params.get("date", default_date)
     if date not in dates:
-        notices.append(f"URL parameter date={date[:30]!r} is not an available snapshot; using {dates[-1]}.")
-        date = dates[-1]
+        notices.append(f"URL parameter date={date[:30]!r} is not an available snapshot; using {default_date}.")
+        date = default_date
     proposal = st.query_params.get("proposal", "custom")
     if proposal != "custom" and proposal not in zones.PROPOSALS:
         notices.append(f"URL parameter proposal={proposal[:30]!r} is unknown; using custom width and split.")
