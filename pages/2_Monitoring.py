@@ -9,6 +9,7 @@ import streamlit as st
 from gis import GisError, crs, export, layers, maps, monitoring
 from gis.uploads import check_in_ukraine
 from ui import common as c
+from ui import mapview
 
 c.page_setup("Monitoring")
 notices = c.init_state_from_url({"width": 25.0, "split": 50})
@@ -78,10 +79,10 @@ if mode.startswith("my own"):
         try:
             parsed = c.parsed_upload(up.getvalue(), ("Point",))
             pts = [(p.x, p.y) for g in shapely.from_wkb(parsed["wkbs"]) for p in shapely.get_parts(g)]
-            if st.session_state.get("_posts_file") != (up.name, len(pts)):
+            if st.session_state.get("_posts_file") != c.file_hash(up.getvalue()):  # a new file, by content
                 monitoring.check_posts_count(len(user_posts) + len(pts))
                 user_posts.extend(pts)
-                st.session_state["_posts_file"] = (up.name, len(pts))
+                st.session_state["_posts_file"] = c.file_hash(up.getvalue())
             for n in parsed["notices"]:
                 c.message("info", n)
         except Exception as e:  # the upload's error boundary
@@ -139,13 +140,13 @@ with left:
         legend=maps.MONITORING_LEGEND,
         returned_objects=["last_clicked"] if mode.startswith("my own") else [],
     )
-    click = (clicked or {}).get("last_clicked")
+    click = mapview.clicked_point(clicked)  # (lon, lat), or None (also for a malformed value from the browser)
     if mode.startswith("my own") and click and st.session_state.get("_last_click") != click:
         st.session_state["_last_click"] = click
         try:
-            check_in_ukraine([shapely.Point(click["lng"], click["lat"])])
+            check_in_ukraine([shapely.Point(*click)])
             monitoring.check_posts_count(len(user_posts) + 1)
-            user_posts.append((round(click["lng"], 5), round(click["lat"], 5)))
+            user_posts.append((round(click[0], 5), round(click[1], 5)))
             st.rerun()  # (a BaseException: not caught below)
         except Exception as e:  # a refused or malformed click
             c.error_box(e, "Post not added: ", "")

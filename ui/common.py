@@ -22,7 +22,7 @@ import streamlit as st
 from gis import GisError, export, layers, maps, monitoring, stats, zones
 from gis.frontline import custom_front
 from gis.uploads import read_geojson_bytes
-from ui import mapview
+from ui import mapview, reconnect, upload_limits
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
@@ -57,6 +57,7 @@ h1 { font-size: 2.1rem !important; padding-top: 0.2rem !important; }
 def page_setup(title: str) -> None:
     """Per page: wide layout, title, navigation links, offline map assets."""
     st.set_page_config(page_title=f"{title} · Frontline Freeze Explorer", layout="wide")
+    upload_limits.install()  # caps on the process's uploaded files (ui/upload_limits.py); once per process
     st.html(PAGE_CSS)
     with st.sidebar:
         st.markdown("**Frontline Freeze Explorer**")
@@ -307,6 +308,9 @@ def init_state_from_url(defaults: dict) -> list[str]:
         if st.session_state.get("date") not in layers.dates():  # e.g. a user snapshot skipped since
             st.session_state["date"] = st.session_state["_keep_date"] = layers.latest_date()
         return st.session_state.get("_url_notices", [])
+    if reconnect.arrived_with_state():  # moved here from a process that died: the browser's widgets hold the zone
+        st.session_state.update(_url_loaded=True, _url_notices=[])
+        return []
     notices: list[str] = []
     dates = layers.dates()
     width = _float_param("width", WIDTH_MIN_KM, WIDTH_MAX_KM, defaults["width"], notices)
