@@ -273,6 +273,8 @@ class Session:
         server set (``set_value``), else the one held already, else the widget's default."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+        if kind not in ("slider", "selectbox", "radio"):
+            return  # buttons, uploaders, ...: nothing to hold until the reader uses them
         if wid in self.widget_states and not proto.set_value:
             return
         state = WidgetState(id=wid)
@@ -285,8 +287,6 @@ class Session:
                 state.string_value = proto.options[proto.default]
             else:
                 return
-        else:
-            return  # buttons, uploaders, ...: nothing to hold until the reader uses them
         self.widget_states[wid] = state
 
     def slider_state(self, label: str, value: float):

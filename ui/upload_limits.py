@@ -112,8 +112,10 @@ def held_file_ids(session) -> set[str] | None:
     try:
         state = session.session_state
         ids: set[str] = set()
-        values = list(state._old_state.values())
-        for item in list(state._new_widget_state.states.values()):
+        new = dict(state._new_widget_state.states)  # this run's values (from the browser) ...
+        # ... replace the last run's (which stay in _old_state until the run has finished)
+        values = [v for k, v in list(state._old_state.items()) if state._get_widget_id(k) not in new]
+        for item in new.values():
             proto = getattr(item, "value", None)
             info = getattr(getattr(proto, "file_uploader_state_value", None), "uploaded_file_info", None)
             if info is not None and proto.HasField("file_uploader_state_value"):
