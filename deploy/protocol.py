@@ -302,3 +302,39 @@ class Session:
         """Move the slider ``label`` to ``value`` and rerun, as the browser does on a key press."""
         state = self.slider_state(label, value)
         return await self.run({state.id: state})
+
+
+class BlockingSession:
+    """A ``Session`` for synchronous code (e.g. next to Playwright's sync API, which owns the thread's event
+    loop): it runs on its own event loop in a thread. Attributes are the session's."""
+
+    def __init__(self, url: str, **kwargs):
+        import threading
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="ffe-protocol-session", daemon=True)
+        self._thread.start()
+        self.session = Session(url, **kwargs)
+
+    def _call(self, coro):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __getattr__(self, name):
+        return getattr(self.session, name)
+
+    def connect(self, resume: bool = False) -> None:
+        self._call(self.session.connect(resume))
+
+    def run(self, widget_states: dict | None = None) -> Run:
+        return self._call(self.session.run(widget_states))
+
+    def set_widget(self, label: str, value: float) -> Run:
+        return self._call(self.session.set_widget(label, value))
+
+    def close(self) -> None:
+        try:
+            self._call(self.session.close())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()

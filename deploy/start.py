@@ -158,6 +158,7 @@ class Deployment:
     app_args: tuple[str, ...] = ()
     events: list[str] = field(default_factory=list)  # what the supervisor did, with times
     _owned_run_dir: bool = field(default=False, repr=False)
+    _proxy_wanted: bool = field(default=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _thread: threading.Thread | None = field(default=None, repr=False)
@@ -251,7 +252,7 @@ class Deployment:
     def check_once(self) -> None:
         """One round of the supervisor (also callable from tests)."""
         with self._lock:
-            if self.nginx is not None and self.nginx.poll() is not None and not self._stop.is_set():
+            if self._proxy_wanted and self.nginx is not None and self.nginx.poll() is not None:
                 self._event(f"nginx exited (code {self.nginx.returncode}); restarting it")
                 self.start_proxy(wait=False)
             for node in self.nodes.values():
@@ -317,6 +318,7 @@ class Deployment:
             self.nginx.send_signal(signal.SIGHUP)
 
     def start_proxy(self, wait: bool = True) -> None:
+        self._proxy_wanted = True
         self._write_config()
         log = self.run_dir / "error.log"
         self.nginx = subprocess.Popen(
@@ -328,6 +330,8 @@ class Deployment:
             _wait_healthy(self.url, self.nginx, 20, log)
 
     def stop_proxy(self) -> None:
+        """Stop nginx (and keep it stopped)."""
+        self._proxy_wanted = False  # the supervisor restarts nginx only if it dies unasked
         if self.nginx and self.nginx.poll() is None:
             self.nginx.terminate()  # fast shutdown: open WebSockets are closed, browsers reconnect
             self.nginx.wait(10)
@@ -421,7 +425,7 @@ def running(processes: int, port: int, **kwargs):
         dep.stop()
 
 
-def main(argv=None) -> None:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 2, help="app processes (default: one per core)")
     ap.add_argument("--port", type=int, default=8080, help="nginx listens here")
@@ -447,8 +451,17 @@ def main(argv=None) -> None:
         help=f"upload requests per client address and minute, after a burst of {Limits.upload_burst} "
         f"(default {Limits.upload_per_min})",
     )
-    args = ap.parse_args(argv)
-    host = "0.0.0.0" if args.public else (args.host or "127.0.0.1")
+    return ap
+
+
+def listen_host(args: argparse.Namespace) -> str:
+    """The address nginx listens on: loopback unless --public or --host."""
+    return "0.0.0.0" if args.public else (args.host or "127.0.0.1")
+
+
+def main(argv=None) -> None:
+    args = parser().parse_args(argv)
+    host = listen_host(args)
     limits = Limits(conn_per_client=args.conn_per_client, upload_per_min=args.uploads_per_min)
     stop = lambda *_: (_ for _ in ()).throw(KeyboardInterrupt)  # noqa: E731
     signal.signal(signal.SIGTERM, stop)
