@@ -123,6 +123,7 @@ class Session:
         self.widgets: dict[str, Widget] = {}  # label -> widget, from the deltas
         self.widget_states: dict[str, object] = {}  # widget id -> WidgetState sent with every rerun
         self.cached_hashes: set[str] = set()
+        self.pages: dict[str, str] = {}  # page name (and URL path) -> page script hash, from the navigation
         self.ws = None
         self._inbox: asyncio.Queue = asyncio.Queue()
         self._reader: asyncio.Task | None = None
@@ -221,7 +222,10 @@ class Session:
 
     def _learn(self, fm: ForwardMsg, out: Run) -> None:
         kind = fm.WhichOneof("type")
-        if kind == "page_info_changed":  # the page rewrote its URL (the zone is in it), as the browser keeps it
+        if kind == "navigation":  # the app's pages: name and URL path -> script hash
+            for page in fm.navigation.app_pages:
+                self.pages[page.page_name] = self.pages[page.url_pathname or "/"] = page.page_script_hash
+        elif kind == "page_info_changed":  # the page rewrote its URL (the zone is in it), as the browser keeps it
             self.query = fm.page_info_changed.query_string
         elif kind == "new_session":
             self.session_id = fm.new_session.initialize.session_id
@@ -278,8 +282,12 @@ class Session:
         if wid in self.widget_states and not proto.set_value:
             return
         state = WidgetState(id=wid)
-        if kind == "slider":
-            state.double_array_value.data.extend(proto.value if proto.set_value else proto.default)
+        if kind == "slider" and proto.options:  # st.select_slider: the option(s) shown, as text
+            if proto.set_value and proto.raw_value:
+                return  # (a value the server set from session state: it knows it)
+            state.string_array_value.data.extend(proto.options[int(i)] for i in proto.default)
+        elif kind == "slider":
+            state.double_array_value.data.extend(proto.value if proto.set_value and len(proto.value) else proto.default)
         elif kind in ("selectbox", "radio"):
             if proto.set_value:
                 state.string_value = proto.raw_value
@@ -289,16 +297,43 @@ class Session:
                 return
         self.widget_states[wid] = state
 
-    def slider_state(self, label: str, value: float):
-        """The WidgetState of the slider ``label`` set to ``value`` (learnt from a run before)."""
+    def slider_state(self, label: str, value: float | str):
+        """The WidgetState of the slider ``label`` set to ``value`` (learnt from a run before); for a
+        select_slider, ``value`` is one of its options."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
         w = self.widgets[label]
         state = WidgetState(id=w.id)
-        state.double_array_value.data.append(float(value))
+        if w.proto.options:  # st.select_slider
+            if value not in w.proto.options:
+                raise ValueError(f"{value!r} is not an option of {label!r}")
+            state.string_array_value.data.append(str(value))
+        else:
+            state.double_array_value.data.append(float(value))
         return state
 
-    async def set_widget(self, label: str, value: float) -> Run:
+    def selectbox_state(self, label: str, option: str):
+        """The WidgetState of the selectbox (or radio) ``label`` set to ``option`` (as shown)."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        w = self.widgets[label]
+        if option not in w.proto.options:
+            raise ValueError(f"{option!r} is not an option of {label!r}")
+        return WidgetState(id=w.id, string_value=option)
+
+    async def select(self, label: str, option: str) -> Run:
+        """Pick ``option`` in the selectbox ``label`` and rerun."""
+        state = self.selectbox_state(label, option)
+        return await self.run({state.id: state})
+
+    async def switch_page(self, name: str) -> Run:
+        """Open another page of the app (by its name, e.g. "History", or URL path), as its link does."""
+        self.page_script_hash = self.pages[name]
+        self.widgets.clear()
+        self.widget_states.clear()  # the browser forgets the widgets of the page it leaves
+        return await self.run()
+
+    async def set_widget(self, label: str, value: float | str) -> Run:
         """Move the slider ``label`` to ``value`` and rerun, as the browser does on a key press."""
         state = self.slider_state(label, value)
         return await self.run({state.id: state})

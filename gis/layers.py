@@ -269,7 +269,7 @@ def ukraine_metric():
     return crs.to_metric(ukraine().geometry.values[0])
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)  # as many as ui.common.get_front keeps, so neither derives a date the other holds
 def front(date: str | None = None):
     """The per-date context (sides, frontline) in METRIC_CRS, derived once and cached (~0.5 s)."""
     from gis import crs

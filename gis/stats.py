@@ -61,7 +61,7 @@ def population_index_for(front: Front) -> PopulationIndex:
     )
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=6)  # ~34 MB a date; as many as ui.common.get_population_index keeps
 def population_index(date: str) -> PopulationIndex:
     """The per-date population precompute, cached."""
     return population_index_for(layers.front(date))

@@ -140,3 +140,36 @@ def test_short_name_keeps_the_extension():
     assert upload_limits.short_name("a" * 500 + ".geojson", 40) == "a" * 31 + "….geojson"
     assert upload_limits.short_name("plain.json") == "plain.json"
     assert len(upload_limits.short_name("x" * 500)) == upload_limits.MAX_NAME_CHARS
+
+
+def test_sessions_leaving_the_reconnect_store_are_shut_down(monkeypatch):
+    """Streamlit's own reconnect store (MemorySessionStorage, a TTLCache) with a fake clock: a session that
+    expires, or is pushed out by newer ones, is shut down; one that is resumed (made active first) is not."""
+    import threading
+    from types import SimpleNamespace
+
+    from streamlit import runtime
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.session_manager import SessionInfo
+
+    storage = MemorySessionStorage(maxsize=2, ttl_seconds=60)
+    now = [0.0]
+    storage._cache._timer = lambda: now[0]
+    mgr = SimpleNamespace(_session_storage=storage, _active_session_info_by_id={}, _storage_lock=threading.Lock())
+    monkeypatch.setattr(runtime, "get_instance", lambda: SimpleNamespace(_session_mgr=mgr))
+    shut = []
+
+    def session(sid):
+        return SimpleNamespace(id=sid, shutdown=lambda: shut.append(sid))
+
+    reap = upload_limits._session_reaper()
+    for sid in ("expires", "resumed"):
+        storage.save(SessionInfo(client=None, session=session(sid)))
+    mgr._active_session_info_by_id["resumed"] = object()  # how Streamlit resumes: made active, then deleted
+    storage.delete("resumed")
+    assert reap() == 0 and shut == []
+    now[0] = 61.0  # past the reconnect window
+    assert reap() == 1 and shut == ["expires"]
+    for sid in ("a", "b", "c"):  # more than the store holds: the oldest is pushed out
+        storage.save(SessionInfo(client=None, session=session(sid)))
+    assert reap() == 1 and shut == ["expires", "a"]

@@ -76,12 +76,12 @@ def setup_offline_map() -> None:
     maps.use_local_leaflet()
 
 
-@st.cache_resource(show_spinner="Loading the frontline…")
+@st.cache_resource(show_spinner="Loading the frontline…", max_entries=8)  # ~1 MB a date; 0.5-3 s to derive
 def get_front(date: str):
     return layers.front(date)
 
 
-@st.cache_resource(show_spinner="Preparing population lookups…")
+@st.cache_resource(show_spinner="Preparing population lookups…", max_entries=6)  # ~34 MB a date
 def get_population_index(date: str):
     return stats.population_index(date)
 
@@ -121,7 +121,7 @@ def get_coverage(
     return monitoring.coverage(front, zone, sensor, posts, offset_km, monitoring.UavPlan(orbits=uav_orbits))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def population_curve(date: str, split: float) -> pd.DataFrame:
     return get_population_index(date).curve(split)
 
@@ -166,7 +166,7 @@ def history_table() -> pd.DataFrame:
     return layers.history()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def occupied_summary(date: str) -> dict:
     return stats.occupied_summary(date)
 
@@ -177,7 +177,7 @@ def oblast_names() -> dict[str, str]:
     return dict(zip(layers.oblasts()["iso"], layers.oblasts()["name_en"], strict=True))
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=64)
 def occupied_by_oblast(date: str) -> pd.DataFrame:
     return stats.occupied_by_oblast(date)
 

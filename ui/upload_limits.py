@@ -25,7 +25,11 @@ same instance), so that:
   analysed instead of failing with a raw "AxiosError ... 400" in the browser;
 - a reader whose widget still shows a file the server no longer has (its app
   process was restarted and the reader reconnected to another one) is told, once,
-  to upload it again.
+  to upload it again;
+- a session that leaves the reconnect store without coming back is shut down
+  (``_session_reaper``): Streamlit 1.67 drops it without ``shutdown()``, so its files
+  and its download buttons' callables (and the page data they refer to, ~35 MB
+  for a date no one else has open) were kept until the process ended.
 
 Which files a widget holds is read from the session's widget state (the
 ``st.file_uploader`` values); if that cannot be read, every file of the session
@@ -330,14 +334,61 @@ def install() -> bool:
         if type(mgr) is MemoryUploadedFileManager:  # Streamlit's own store (another kind is left alone)
             _raise_part_header_limit()
             mgr.__class__ = cls  # same object, same files, now capped
-            threading.Thread(target=_sweep_forever, args=(mgr,), name="ffe-upload-sweep", daemon=True).start()
+            reap = _session_reaper()
+            threading.Thread(target=_sweep_forever, args=(mgr, reap), name="ffe-upload-sweep", daemon=True).start()
     return isinstance(mgr, cls)
 
 
-def _sweep_forever(mgr) -> None:
+def _session_reaper():
+    """Shut down the sessions that leave Streamlit's reconnect store without coming back.
+
+    A disconnected session waits in the store for ``server.disconnectedSessionTTL`` (2 minutes) for its
+    reader to reconnect. When it expires (or is pushed out by newer ones), Streamlit 1.67 drops it
+    without ``AppSession.shutdown()``: its uploaded files stay in the store and its download buttons'
+    callables stay registered with the media file manager, which keeps everything they refer to (the
+    page's data for its date) for as long as the process runs. Returns the function the sweep calls to
+    reap expired sessions and shut them down, or None if Streamlit's internals are not as expected.
+    """
+    try:
+        from streamlit import runtime
+
+        sessions = runtime.get_instance()._session_mgr
+        cache = sessions._session_storage._cache
+        active = sessions._active_session_info_by_id
+    except Exception:
+        return None
+    leaving: list = []
+    chained = getattr(cache, "_on_remove", None)
+
+    def on_remove(session_id, info) -> None:
+        if chained is not None:
+            chained(session_id, info)
+        if session_id not in active:  # not resumed (a resumed session is made active before it leaves the store)
+            leaving.append(info.session)
+
+    cache._on_remove = on_remove
+
+    def reap() -> int:
+        lock = getattr(sessions, "_storage_lock", None) or contextlib.nullcontext()
+        with lock:
+            cache.expire()
+        count = 0
+        while leaving:
+            session = leaving.pop()
+            with contextlib.suppress(Exception):
+                session.shutdown()  # idempotent: also for sessions Streamlit shuts down itself
+                count += 1
+        return count
+
+    return reap
+
+
+def _sweep_forever(mgr, reap) -> None:
     while True:
         time.sleep(SWEEP_S)
         try:
+            if reap is not None and reap():
+                _malloc_trim()
             mgr.sweep()
         except Exception:  # never let the sweeper die
             _LOG.exception("upload limits: sweep failed")
