@@ -55,6 +55,9 @@ if upload is not None:
         front, index, zone, label = c.get_front(date), c.get_population_index(date), None, f"Zone {width_km:g} km"
 if zone is None:
     zone, analysis = c.get_zone(date, width_km, split), c.get_analysis(date, width_km, split)
+# The download buttons' callables below keep this script's globals for as long as the session lives (also
+# in the reconnect window after the reader has left); not the date's population index (~35 MB) with them.
+del index
 custom = stats.is_custom(zone)
 pop = analysis.population.as_dict()
 occ = c.occupied_summary(date)
