@@ -48,9 +48,10 @@ def _rss(pid: int | None) -> float:
 
 
 async def _dates(url: str, pid: int, visitors: int) -> dict:
-    out: dict = {"idle_mb": _rss(pid)}
+    out: dict = {}
     async with Session(url) as s:
         await s.run()
+        out["idle_mb"] = _rss(pid)  # after one page of the default date (a started process has loaded nothing)
         dates = list(s.widgets[DATE_LABEL].proto.options)[::-1]  # the selectbox lists the newest first
         out["dates"] = len(dates)
         explorer, seconds = [], []

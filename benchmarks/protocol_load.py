@@ -44,7 +44,7 @@ def deployment(processes: int):
     connection limit is lifted."""
     from deploy.start import Limits, running
 
-    with running(processes, free_port(), backend_port=free_port(), limits=Limits(conn_per_client=100_000)) as dep:
+    with running(processes, free_port(), backend_port=free_port(), limits=Limits(conn_per_client=60_000)) as dep:
         yield dep
 
 

@@ -69,6 +69,12 @@ class Limits:
     upload_per_min: int = 12  # upload requests (PUT/DELETE) per minute, after a burst of
     upload_burst: int = 8
 
+    def __post_init__(self):
+        if not 1 <= self.conn_per_client < 65536:  # nginx's own bound for limit_conn
+            raise ValueError(f"conn_per_client must be 1-65535, not {self.conn_per_client}")
+        if self.upload_per_min < 1 or self.upload_burst < 0:
+            raise ValueError("upload_per_min must be >= 1 and upload_burst >= 0")
+
 
 def _health(url: str, timeout_s: float) -> bool:
     try:
