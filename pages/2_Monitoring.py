@@ -79,10 +79,11 @@ if mode.startswith("my own"):
         try:
             parsed = c.parsed_upload(up.getvalue(), ("Point",))
             pts = [(p.x, p.y) for g in shapely.from_wkb(parsed["wkbs"]) for p in shapely.get_parts(g)]
-            if st.session_state.get("_posts_file") != c.file_hash(up.getvalue()):  # a new file, by content
+            digest = c.file_hash(up.getvalue())  # a new file is told by its content, not its name and count
+            if st.session_state.get("_posts_file") != digest:
                 monitoring.check_posts_count(len(user_posts) + len(pts))
                 user_posts.extend(pts)
-                st.session_state["_posts_file"] = c.file_hash(up.getvalue())
+                st.session_state["_posts_file"] = digest
             for n in parsed["notices"]:
                 c.message("info", n)
         except Exception as e:  # the upload's error boundary
