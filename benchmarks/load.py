@@ -1,5 +1,10 @@
 """Load test: `python -m benchmarks.load [--sessions 1 5 20 50] [--moves 6] [--proxy 1 2] [--think S] [--no-barrier]`.
 
+(With --protocol: N protocol-level readers, no browsers, for 1 and 2 processes behind nginx, and the capacity
+search; see benchmarks/protocol_load.py. `python -m benchmarks.load --protocol --clients N --processes 1 2`.)
+
+Browser mode (the end-to-end check):
+
 Starts the app (or, with --proxy P, P app processes behind nginx: deploy/start.py),
 opens N concurrent browser sessions (headless Chromium pages, each its own
 context, i.e. its own Streamlit session); once all N pages have loaded, each
@@ -123,7 +128,7 @@ async def _session(browser, url: str, idx: int, moves: int, phases: _Phases, thi
             )
         elif len(sockets) != 1:
             out["lost"] = f"{len(sockets)} WebSockets opened (reconnected)"
-        out["key"] = next((c["value"] for c in await ctx.cookies() if c["name"] == "ffe_backend"), None)
+        out["key"] = next((c["value"] for c in await ctx.cookies() if c["name"] == "ffe_id"), None)
     except Exception as e:  # a timeout or a crash is an error of this session, reported, not raised
         out["errors"].append(f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
     finally:
@@ -196,9 +201,10 @@ def _server(processes: int | None):
         with running_app() as url:
             yield url, [url.pid], None, {url.pid}
     else:
-        from deploy.start import running
+        from deploy.start import Limits, running
 
-        with running(processes, free_port(), backend_port=free_port()) as dep:
+        # every test browser comes from 127.0.0.1: lift nginx's per-client connection limit
+        with running(processes, free_port(), backend_port=free_port(), limits=Limits(conn_per_client=10_000)) as dep:
             yield dep.url, list(dep.pids.values()), dep, {*dep.pids.values(), dep.nginx.pid}
 
 
@@ -287,7 +293,24 @@ def main(argv=None) -> None:
         "so moves overlap the other sessions' page loads",
     )
     ap.add_argument("--json", default=None, help="write the reports here too")
+    proto = ap.add_argument_group("protocol-level readers (no browsers): benchmarks/protocol_load.py")
+    proto.add_argument("--protocol", action="store_true", help="WebSocket readers speaking Streamlit's protobuf")
+    proto.add_argument("--clients", type=int, nargs="+", default=[20], metavar="N", help="readers (default 20)")
+    proto.add_argument(
+        "--processes", type=int, nargs="+", default=[1, 2], metavar="P", help="app processes behind nginx (1 2)"
+    )
+    proto.add_argument("--interval", type=float, default=5.0, help="seconds between a reader's moves (default 5)")
+    proto.add_argument("--duration", type=float, default=60.0, help="seconds measured per trial (default 60)")
+    proto.add_argument("--ramp", type=float, default=20.0, help="seconds over which readers connect (default 20)")
+    proto.add_argument("--capacity", action="store_true", help="find the most readers held at p95 <= --target")
+    proto.add_argument("--target", type=float, default=1.5, help="p95 move latency target, s (default 1.5)")
+    proto.add_argument("--resolution", type=int, default=5, help="capacity search resolution, readers (default 5)")
     args = ap.parse_args(argv)
+    if args.protocol:
+        from benchmarks import protocol_load
+
+        protocol_load.main(args)
+        return
     reports = []
     for processes in args.proxy or [None]:
         reports += run(args.sessions, args.moves, processes, args.think, barrier=not args.no_barrier)

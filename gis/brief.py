@@ -14,6 +14,7 @@ largest towns and the infrastructure inside, the method and the sources.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import textwrap
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import geopandas as gpd
+import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
@@ -62,6 +64,14 @@ METHOD_TEXT = (
 _RENDER_LOCK = threading.Lock()  # matplotlib's text layout caches are not thread-safe; briefs are rare
 
 
+@contextlib.contextmanager
+def _rendering():
+    """One brief at a time, every text drawn as written: with ``text.parse_math`` off, a '$' in a file name
+    or label is a dollar sign, not matplotlib mathtext (which fails with ValueError or RecursionError)."""
+    with _RENDER_LOCK, matplotlib.rc_context({"text.parse_math": False}):
+        yield
+
+
 @dataclass(frozen=True)
 class BriefZone:
     """One zone in a brief: the label readers see, its geometry and its analysis; ``within_reach``: each weapon
@@ -85,7 +95,7 @@ def brief_pdf(front: Front, items: Sequence[BriefZone], title: str | None = None
     items = _check(items)
     buf = io.BytesIO()
     meta = {"Title": title or _title(items), "Creator": "Frontline Freeze Explorer"}
-    with _RENDER_LOCK, PdfPages(buf, metadata=meta) as pdf:
+    with _rendering(), PdfPages(buf, metadata=meta) as pdf:
         pdf.savefig(_page_one(front, items, title))
         pdf.savefig(_page_two(front, items))
     return buf.getvalue()
@@ -95,7 +105,7 @@ def map_png(front: Front, items: Sequence[BriefZone], title: str | None = None, 
     """The map alone (title, legend, scale, credit) as a 16:9 PNG for slides; 1920 x 1080 px at 150 dpi."""
     items = _check(items)
     buf = io.BytesIO()
-    with _RENDER_LOCK:
+    with _rendering():
         fig = _figure(SLIDE_IN, dpi)
         fig.text(0.012, 0.97, title or _title(items), size=15, weight="bold", va="top")
         top = _wrap(fig, 0.012, 0.925, _subtitle(front, items), 0.97 * SLIDE_IN[0], 10, color="#333333")

@@ -59,30 +59,24 @@ def _add_reach_parser(sub) -> None:
     p.add_argument("--max-towns", type=int, default=25, help="settlements listed per side (default 25)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(
-        prog="python -m gis",
-        description="Frontline Freeze Explorer: zones, population and layers from the command line.",
-    )
-    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("stats", help="zone statistics as JSON")
-    _add_zone_args(p)
-    p.add_argument("--max-towns", type=int, default=25, help="settlements listed (default 25)")
-    p = sub.add_parser("zones", help="write the zone (both sides) as GeoJSON")
-    _add_zone_args(p)
-    p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("layer", help="write a base layer as GeoJSON")
-    p.add_argument("name", choices=BASE_LAYERS)
-    p.add_argument("--date", default=None)
-    p.add_argument("--out", type=Path, required=True)
-    sub.add_parser("proposals", help="list the zone presets")
-    sub.add_parser("dates", help="list the snapshot dates")
+def _add_snapshot_parser(sub) -> None:
+    """The add-snapshot command's arguments."""
     p = sub.add_parser("add-snapshot", help="add a newer occupied-territory GeoJSON to the history")
     p.add_argument("file", type=Path)
     p.add_argument("--date", required=True, help="snapshot date YYYY-MM-DD (not in the future)")
     p.add_argument(
         "--replace", action="store_true", help="replace an existing (shipped or added) snapshot of that date"
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="store it even if it fails the plausibility checks (area, frontline length, parts, change from the "
+        "nearest date); it is then never the default date",
+    )
+
+
+def _add_coverage_parser(sub) -> None:
+    """The coverage command's arguments (the zone's, the sensor's and the posts')."""
     p = sub.add_parser("coverage", help="monitoring coverage of the zone and the line as JSON")
     _add_zone_args(p)
     p.add_argument("--sensor", default="camera", help=f"sensor type: {', '.join(monitoring.SENSORS)} (default camera)")
@@ -105,6 +99,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--posts", type=Path, default=None, help="GeoJSON Points: user-placed posts (replace the automatic ones)"
     )
     p.add_argument("--out", type=Path, default=None, help="write posts, coverage and gaps as GeoJSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = _Parser(
+        prog="python -m gis",
+        description="Frontline Freeze Explorer: zones, population and layers from the command line.",
+    )
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("stats", help="zone statistics as JSON")
+    _add_zone_args(p)
+    p.add_argument("--max-towns", type=int, default=25, help="settlements listed (default 25)")
+    p = sub.add_parser("zones", help="write the zone (both sides) as GeoJSON")
+    _add_zone_args(p)
+    p.add_argument("--out", type=Path, required=True)
+    p = sub.add_parser("layer", help="write a base layer as GeoJSON")
+    p.add_argument("name", choices=BASE_LAYERS)
+    p.add_argument("--date", default=None)
+    p.add_argument("--out", type=Path, required=True)
+    sub.add_parser("proposals", help="list the zone presets")
+    sub.add_parser("dates", help="list the snapshot dates")
+    _add_snapshot_parser(sub)
+    _add_coverage_parser(sub)
     p = sub.add_parser("population-curve", help="population vs total width 1-50 km")
     p.add_argument("--split", type=float, default=0.5)
     p.add_argument("--date", default=None)
@@ -218,7 +234,7 @@ def cmd_dates(args) -> None:
 def cmd_add_snapshot(args) -> None:
     from gis.snapshots import add_snapshot
 
-    _print(add_snapshot(args.file, args.date, replace=args.replace))
+    _print(add_snapshot(args.file, args.date, replace=args.replace, force=args.force))
 
 
 def cmd_coverage(args) -> None:
@@ -351,6 +367,21 @@ COMMANDS = {
 }
 
 
+def _stdout_closed() -> int:
+    """Exit quietly when stdout's reader has closed the pipe: point stdout at /dev/null so the interpreter's
+    final flush does not fail again, and return 141 (128 + SIGPIPE), as a shell tool killed by SIGPIPE would."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (e.g. captured in a test)
+        pass
+    finally:
+        os.close(devnull)
+    return 141
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Every error, expected or not, is one line on stderr and exit code 2."""
     try:
@@ -358,11 +389,14 @@ def main(argv: list[str] | None = None) -> int:
         for n in layers.user_snapshot_notices():
             print(f"notice: {_one_line(n)}", file=sys.stderr)
         COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, not at exit, so a closed pipe is caught below
     except GisError as e:
         print(f"error: {_one_line(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader of our output has gone (`... | head`): not an error of the input
+        return _stdout_closed()
     except Exception as e:  # the error boundary: never a traceback
         print(
             f"error: unexpected {type(e).__name__} ({_one_line(e, 200)}); please report it with the "

@@ -165,13 +165,19 @@ def history() -> pd.DataFrame:
 
 @lru_cache(maxsize=64)
 def _load_user_snapshot(path: str, mtime_ns: int, size: int) -> tuple[gpd.GeoDataFrame | None, str | None]:
-    """One user snapshot file checked (cached per file version): (one-row frame, None) or (None, why it is skipped).
+    """One user snapshot file checked (cached per file version): (one-row frame, None), (frame, why it is not
+    trusted) or (None, why it is skipped).
 
     A file is used only if its name and its date agree, the date is real and
-    not in the future, and its polygon yields a front (``derive_sides``).
+    not in the future, and its polygon yields a front (``derive_sides``). It is
+    trusted (``checked``: it may become the default date) only if it passes
+    ``gis.snapshots.plausibility``, the checks ``add-snapshot`` applies without
+    ``--force``; they are applied again here, so a file stored with ``--force``
+    or copied in by hand is listed but never the default date.
     """
     from gis import crs
     from gis.frontline import derive_sides
+    from gis.snapshots import plausibility
 
     name = Path(path).name
     m = _USER_FILE_RE.fullmatch(name)
@@ -190,15 +196,33 @@ def _load_user_snapshot(path: str, mtime_ns: int, size: int) -> tuple[gpd.GeoDat
         geom = gdf.geometry.values[0]
         if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
             return None, f"Skipped user snapshot {name}: its geometry is not a polygon."
-        derive_sides(crs.to_metric(geom), ukraine_metric())
+        fill = _stored_fill(gdf)
+        # the derivation layers.front will use (stored fill, else gaps only), so the checks see the same front
+        sides = derive_sides(crs.to_metric(geom), ukraine_metric(), fill=None if fill is None else crs.to_metric(fill))
+        check = plausibility(sides, m.group(1))
     except GisError as e:
         return None, f"Skipped user snapshot {name}: {e}"
     except Exception as e:  # a damaged file must not take the app down
         return None, f"Skipped user snapshot {name}: it cannot be read ({type(e).__name__})."
-    out = gpd.GeoDataFrame({"date": [m.group(1)], "source": [USER_SOURCE]}, geometry=[geom], crs="EPSG:4326")
-    if "line_fill" in gdf:  # stored by add-snapshot; otherwise layers.front derives it
-        out["line_fill"] = gpd.GeoSeries(gdf["line_fill"].values, crs="EPSG:4326")
-    return out, None
+    out = gpd.GeoDataFrame(
+        {"date": [m.group(1)], "source": [USER_SOURCE], "checked": [check.ok]}, geometry=[geom], crs="EPSG:4326"
+    )
+    if fill is not None:  # stored by add-snapshot; otherwise layers.front derives it
+        out["line_fill"] = gpd.GeoSeries([fill], crs="EPSG:4326")
+    if check.ok:
+        return out, None
+    return out, (
+        f"User snapshot {m.group(1)} is listed but not used as the default date. It fails the plausibility "
+        f"checks: {check.summary()}."
+    )
+
+
+def _stored_fill(gdf: gpd.GeoDataFrame):
+    """The line fill add-snapshot stored with a snapshot, or None."""
+    if "line_fill" not in gdf:
+        return None
+    fill = gdf["line_fill"].values[0]
+    return None if fill is None or (isinstance(fill, float) and fill != fill) else fill
 
 
 def _user_snapshots() -> tuple[gpd.GeoDataFrame | None, list[str]]:
@@ -253,7 +277,12 @@ def dates() -> list[str]:
 
 
 def latest_date() -> str:
-    return dates()[-1]
+    """The default date: the newest date whose snapshot is shipped or a user snapshot that passed the
+    plausibility checks. A newer unchecked user snapshot is listed (``dates``) but never the default."""
+    h = occupied_history()
+    checked = h["checked"].eq(True) if "checked" in h else False
+    trusted = h.loc[(h["source"] != USER_SOURCE) | checked, "date"]
+    return str(trusted.max()) if len(trusted) else dates()[-1]
 
 
 def check_date(date: str | None) -> str:

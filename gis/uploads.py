@@ -195,15 +195,35 @@ class _Tally:
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
 
 
+class _Malformed(GisError):
+    """A coordinates array that is not GeoJSON (``_tally`` names the feature)."""
+
+
+def _is_position(value) -> bool:
+    """A GeoJSON position: an array of two or more numbers (RFC 7946 3.1.1), not an object, text or boolean."""
+    return (
+        isinstance(value, list)
+        and len(value) >= 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+    )
+
+
 def _positions(coords, depth: int, tally: _Tally) -> None:
-    """Count the positions of a coordinates array nested ``depth`` lists above them; check they are finite."""
+    """Count the positions of a coordinates array nested ``depth`` lists above them; check they are
+    arrays of finite numbers (an object such as {"0": 37, "1": 48} would otherwise be read as (0, 1))."""
     if depth == 0:
-        if isinstance(coords, list) and any(isinstance(v, float) and not math.isfinite(v) for v in coords):
+        if not _is_position(coords):
+            raise _Malformed(
+                f"a position is {json.dumps(coords)[:40]}, not an array of numbers [longitude, latitude] (RFC 7946)"
+            )
+        if any(isinstance(v, float) and not math.isfinite(v) for v in coords):
             raise GisError("Some coordinates are NaN or infinite (or too large to be a number).")
         tally.vertices += 1
     elif isinstance(coords, list):
         for c in coords:
             _positions(c, depth - 1, tally)
+    else:
+        raise _Malformed(f"its coordinates hold {json.dumps(coords)[:40]} where an array belongs (RFC 7946)")
 
 
 def _tally(feats: list, kinds: tuple[str, ...]) -> _Tally:
@@ -213,8 +233,11 @@ def _tally(feats: list, kinds: tuple[str, ...]) -> _Tally:
     ]
     found = [_GEOM_FAMILY[t] for t in types if isinstance(t, str) and _GEOM_FAMILY.get(t) in kinds]
     tally = _Tally(found[0] if found else kinds[0])
-    for f in feats:
-        _scan(f.get("geometry") if isinstance(f, dict) else None, tally)
+    for i, f in enumerate(feats):
+        try:
+            _scan(f.get("geometry") if isinstance(f, dict) else None, tally)
+        except _Malformed as e:
+            raise GisError(f"Feature {i + 1} has a malformed geometry: {e}. Re-export the file as GeoJSON.") from None
     return tally
 
 

@@ -65,7 +65,7 @@ for key in CHART_KEYS:
         st.session_state[f"_{key}"] = picked
         st.session_state["hist_day"] = pd.Timestamp(picked).date()
 if "hist_day" not in st.session_state:
-    st.session_state["hist_day"] = pd.Timestamp(dates[-1]).date()
+    st.session_state["hist_day"] = pd.Timestamp(layers.latest_date()).date()  # never an unchecked user snapshot
 chosen = nearest_snapshot(st.session_state["hist_day"])
 CHOSEN = pd.DataFrame({"date": [pd.Timestamp(chosen)], "label": [chosen]})
 

@@ -23,6 +23,7 @@ re-mounted only when the base map or ``key`` changes, as with ``st_folium``.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -205,3 +206,18 @@ def show(
         on_change=on_change,
         wrap_longitude=False,
     )
+
+
+def clicked_point(value) -> tuple[float, float] | None:
+    """The (lon, lat) of the last map click in ``value`` (what ``show`` returns with
+    ``returned_objects=["last_clicked"]``), or None when there is none or it is malformed: the value comes
+    from the browser, where any page script can post anything (``streamlit:setComponentValue`` with ``[1, 2, 3]``)."""
+    click = value.get("last_clicked") if isinstance(value, dict) else None
+    if not isinstance(click, dict):
+        return None
+    lng, lat = click.get("lng"), click.get("lat")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lng, lat)):
+        return None
+    if not (math.isfinite(lng) and math.isfinite(lat) and -180 <= lng <= 180 and -90 <= lat <= 90):
+        return None
+    return float(lng), float(lat)

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from gis import layers, maps
+from ui import upload_store
 from ui.messages import message
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -78,6 +79,7 @@ FOLD_SIDEBAR_JS = """<script>
 def page_setup(title: str) -> None:
     """Per page: wide layout, title, navigation links, offline map assets."""
     st.set_page_config(page_title=f"{title} · Frontline Freeze Explorer", layout="wide")
+    upload_store.install()  # caps on the process's uploaded files (ui/upload_limits.py); once per process
     st.html(PAGE_CSS)
     st.html(FOLD_SIDEBAR_JS, unsafe_allow_javascript=True)
     with st.sidebar:

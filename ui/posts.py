@@ -8,8 +8,9 @@ import streamlit as st
 
 from gis import monitoring
 from gis.uploads import check_in_ukraine
+from ui.mapview import clicked_point
 from ui.messages import error_box, message
-from ui.uploads import parsed_upload
+from ui.uploads import file_hash, parsed_upload
 
 
 def user_posts() -> list[tuple[float, float]]:
@@ -27,10 +28,11 @@ def upload_posts(posts: list[tuple[float, float]]) -> None:
     try:
         parsed = parsed_upload(up.getvalue(), ("Point",))
         pts = [(p.x, p.y) for g in shapely.from_wkb(parsed["wkbs"]) for p in shapely.get_parts(g)]
-        if st.session_state.get("_posts_file") != (up.name, len(pts)):
+        digest = file_hash(up.getvalue())  # a new file is told by its content, not its name and count
+        if st.session_state.get("_posts_file") != digest:
             monitoring.check_posts_count(len(posts) + len(pts))
             posts.extend(pts)
-            st.session_state["_posts_file"] = (up.name, len(pts))
+            st.session_state["_posts_file"] = digest
         for n in parsed["notices"]:
             message("info", n)
     except Exception as e:  # the upload's error boundary
@@ -39,14 +41,14 @@ def upload_posts(posts: list[tuple[float, float]]) -> None:
 
 def add_clicked_post(clicked: dict | None, posts: list[tuple[float, float]]) -> None:
     """A new click on the map places a post there (inside Ukraine, within the posts limit)."""
-    click = (clicked or {}).get("last_clicked")
+    click = clicked_point(clicked)  # (lon, lat), or None (also for a malformed value from the browser)
     if not click or st.session_state.get("_last_click") == click:
         return
     st.session_state["_last_click"] = click
     try:
-        check_in_ukraine([shapely.Point(click["lng"], click["lat"])])
+        check_in_ukraine([shapely.Point(*click)])
         monitoring.check_posts_count(len(posts) + 1)
-        posts.append((round(click["lng"], 5), round(click["lat"], 5)))
+        posts.append((round(click[0], 5), round(click[1], 5)))
     except Exception as e:  # a refused or malformed click
         error_box(e, "Post not added: ", "")
         return

@@ -8,6 +8,7 @@ import math
 import streamlit as st
 
 from gis import layers, zones
+from ui import reconnect
 
 WIDTH_MIN_KM, WIDTH_MAX_KM = 1.0, 50.0
 NEGOTIATED_RANGE_KM = (5, 25)
@@ -45,14 +46,18 @@ def init_state_from_url(defaults: dict) -> list[str]:
         if st.session_state.get("date") not in layers.dates():  # e.g. a user snapshot skipped since
             st.session_state["date"] = st.session_state["_keep_date"] = layers.latest_date()
         return st.session_state.get("_url_notices", [])
+    if reconnect.arrived_with_state():  # moved here from a process that died: the browser's widgets hold the zone
+        st.session_state.update(_url_loaded=True, _url_notices=[])
+        return []
     notices: list[str] = []
     dates = layers.dates()
     width = _float_param("width", WIDTH_MIN_KM, WIDTH_MAX_KM, defaults["width"], notices)
     split = _float_param("split", 0, 100, defaults["split"], notices)
-    date = st.query_params.get("date", dates[-1])
+    default_date = layers.latest_date()  # the newest shipped or checked date (an unchecked user snapshot never)
+    date = st.query_params.get("date", default_date)
     if date not in dates:
-        notices.append(f"URL parameter date={date[:30]!r} is not an available snapshot; using {dates[-1]}.")
-        date = dates[-1]
+        notices.append(f"URL parameter date={date[:30]!r} is not an available snapshot; using {default_date}.")
+        date = default_date
     proposal = st.query_params.get("proposal", "custom")
     if proposal != "custom" and proposal not in zones.PROPOSALS:
         notices.append(f"URL parameter proposal={proposal[:30]!r} is unknown; using custom width and split.")
