@@ -398,22 +398,16 @@ def _people_after(key: str, side: str) -> Callable[[ZoneFigures], float]:
 
 def reach_rows(weapons: Sequence[reach.Weapon]) -> tuple[Row, ...]:
     """Per weapon class: people still within reach after the pull-back, on each side (Compare, the brief)."""
-    rows = []
-    for w in weapons:
-        rows.append(
-            Row(
-                f"within Russian {w.label.lower()} reach ({w.reach_km:g} km), Ukrainian side",
-                number=_people_after(w.key, "ukraine_controlled"),
-                fmt=PEOPLE,
-            )
+    sides = (("Russian", "Ukrainian side", "ukraine_controlled"), ("Ukrainian", "occupied side", "occupied"))
+    rows = [
+        Row(
+            f"within {whose} {w.label.lower()} reach ({w.reach_km:g} km), {where}",
+            number=_people_after(w.key, side),
+            fmt=PEOPLE,
         )
-        rows.append(
-            Row(
-                f"within Ukrainian {w.label.lower()} reach ({w.reach_km:g} km), occupied side",
-                number=_people_after(w.key, "occupied"),
-                fmt=PEOPLE,
-            )
-        )
+        for w in weapons
+        for whose, where, side in sides
+    ]
     return tuple(rows)
 
 

@@ -90,20 +90,25 @@ def _nearest_shipped(date: str) -> str:
 def check_shape(geom_lonlat: BaseGeometry, date: str) -> Plausibility:
     """The cheap checks, before any derivation: parts, vertices and area of the occupied polygon (lon/lat)."""
     result = Plausibility(date)
-    parts, vertices = _count_parts_vertices(geom_lonlat)
     area = float(crs.area_km2_lonlat(geom_lonlat)) if not geom_lonlat.is_empty else 0.0
-    result.figures.update(parts=parts, vertices=vertices, occupied_km2=round(area, 1))
-    if parts > MAX_PARTS:
-        result.problems.append(f"{parts:,} separate polygons (at most {MAX_PARTS:,})")
-    if vertices > MAX_VERTICES:
-        result.problems.append(f"{vertices:,} vertices (at most {MAX_VERTICES:,})")
-    _check_area(result, area)
+    _check_polygon(result, geom_lonlat, area)
     return result
 
 
 def _km2(x: float) -> str:
     """An area for a message: whole km² unless it is tiny (a zero-area sliver shows as 0.00)."""
     return f"{x:,.0f}" if x >= 10 else f"{x:.2f}"
+
+
+def _check_polygon(result: Plausibility, geom: BaseGeometry, area_km2: float) -> None:
+    """The occupied polygon's parts, vertices and area (km²) against their bounds."""
+    parts, vertices = _count_parts_vertices(geom)
+    result.figures.update(parts=parts, vertices=vertices, occupied_km2=round(area_km2, 1))
+    if parts > MAX_PARTS:
+        result.problems.append(f"{parts:,} separate polygons (at most {MAX_PARTS:,})")
+    if vertices > MAX_VERTICES:
+        result.problems.append(f"{vertices:,} vertices (at most {MAX_VERTICES:,})")
+    _check_area(result, area_km2)
 
 
 def _check_area(result: Plausibility, area_km2: float) -> None:
@@ -116,15 +121,10 @@ def plausibility(sides: Sides, date: str) -> Plausibility:
     """All checks of a derived snapshot (``sides`` in METRIC_CRS) against the bands and the nearest shipped date."""
     result = Plausibility(date)
     occ = sides.occupied
-    parts, vertices = _count_parts_vertices(occ)
     area = float(crs.area_km2(occ))
     line_km = float(crs.length_km(sides.frontline))
-    result.figures.update(parts=parts, vertices=vertices, occupied_km2=round(area, 1), frontline_km=round(line_km, 1))
-    if parts > MAX_PARTS:
-        result.problems.append(f"{parts:,} separate polygons (at most {MAX_PARTS:,})")
-    if vertices > MAX_VERTICES:
-        result.problems.append(f"{vertices:,} vertices (at most {MAX_VERTICES:,})")
-    _check_area(result, area)
+    _check_polygon(result, occ, area)
+    result.figures["frontline_km"] = round(line_km, 1)
     lo, hi = FRONTLINE_KM_RANGE
     if not lo <= line_km <= hi:
         result.problems.append(f"frontline {line_km:,.0f} km (plausible {lo:,.0f}–{hi:,.0f} km)")

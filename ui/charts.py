@@ -25,13 +25,8 @@ def population_chart(curve: pd.DataFrame) -> dict:
     """People vs total zone width (estimate line, range band, the range under negotiation shaded) from
     ``PopulationIndex.curve`` (people per width in km). It does not depend on the width shown, so a slider
     move sends the browser the same chart and the browser does not draw it again (the page states the width)."""
-    lo, hi = NEGOTIATED_RANGE_KM
     x = alt.X("width_km:Q", title="total zone width (km)")
-    shade = (
-        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
-        .mark_rect(color="#999999", opacity=0.15)
-        .encode(x="from:Q", x2="to:Q")
-    )
+    shade = _negotiated_shade()
     band = (
         alt.Chart(curve)
         .mark_area(opacity=0.25)
@@ -47,6 +42,16 @@ def population_chart(curve: pd.DataFrame) -> dict:
     return with_arrow_datasets((shade + band + line).properties(height=260).to_dict())
 
 
+def _negotiated_shade() -> alt.Chart:
+    """The grey band of the widths under negotiation (km)."""
+    lo, hi = NEGOTIATED_RANGE_KM
+    return (
+        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
+        .mark_rect(color="#999999", opacity=0.15)
+        .encode(x="from:Q", x2="to:Q")
+    )
+
+
 def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
     """What a wider zone costs and buys, by total width (``reach.reach_curve``: people inside the zone; people
     still within ``weapon``'s reach after the pull-back on each side)."""
@@ -59,12 +64,7 @@ def tradeoff_chart(curve: pd.DataFrame, weapon) -> dict:
     long = pd.concat(
         [pd.DataFrame({"width_km": curve.index, "what": k, "people": v.to_numpy().round()}) for k, v in names.items()]
     )
-    lo, hi = NEGOTIATED_RANGE_KM
-    shade = (
-        alt.Chart(pd.DataFrame({"from": [lo], "to": [hi]}))
-        .mark_rect(color="#999999", opacity=0.15)
-        .encode(x="from:Q", x2="to:Q")
-    )
+    shade = _negotiated_shade()
     colours = alt.Scale(domain=list(names), range=["#444444", COLORS["reach_russian"], COLORS["reach_ukrainian"]])
     legend = alt.Legend(orient="top-right", title=None, labelLimit=400, fillColor="#ffffffdd", padding=4)
     lines = (

@@ -12,28 +12,19 @@ from gis.frontline import Front
 from ui.cached import Scene
 
 
+def _download(label: str, make_bytes: Callable[[], bytes], file_name: str, mime: str, key: str) -> None:
+    """A download button whose file is built only when clicked (on Streamlit's download thread)."""
+    st.download_button(label, make_bytes, file_name=file_name, mime=mime, key=key, on_click="ignore")
+
+
 def geojson_download(label: str, make_fc: Callable[[], dict], file_name: str, key: str) -> None:
     """A GeoJSON download built only when clicked (``make_fc`` returns a FeatureCollection)."""
-    st.download_button(
-        label,
-        lambda: export.dumps(make_fc()).encode("utf-8"),
-        file_name=file_name,
-        mime="application/geo+json",
-        key=key,
-        on_click="ignore",
-    )
+    _download(label, lambda: export.dumps(make_fc()).encode("utf-8"), file_name, "application/geo+json", key)
 
 
 def csv_download(label: str, make_df: Callable[[], pd.DataFrame], file_name: str, key: str) -> None:
     """A CSV download built only when clicked (``make_df`` returns a DataFrame)."""
-    st.download_button(
-        label,
-        lambda: make_df().to_csv(index=False).encode("utf-8"),
-        file_name=file_name,
-        mime="text/csv",
-        key=key,
-        on_click="ignore",
-    )
+    _download(label, lambda: make_df().to_csv(index=False).encode("utf-8"), file_name, "text/csv", key)
 
 
 def brief_downloads(front: Front, shown: Sequence[Scene], file_stem: str, key: str) -> None:
