@@ -66,7 +66,9 @@ for r in infra[infra.kind == present.NUCLEAR].itertuples():
     )
 st.header(f"Settlements inside: {figures.settlements:,}")
 st.dataframe(
-    tables.towns_table(figures.towns.head(200)),
+    cached.towns_table(date, width_km, split)
+    if scene.standard
+    else tables.towns_table(figures.towns.head(200), cached.oblast_names()),
     hide_index=True,
     height=320,
     width="stretch",
@@ -88,7 +90,9 @@ with left:
         )
     st.markdown("**Oblasts affected**")
     st.dataframe(
-        cached.oblasts_table(date, width_km, split) if scene.standard else tables.oblasts_table(date, people.by_oblast),
+        cached.oblasts_table(date, width_km, split)
+        if scene.standard
+        else cached.oblasts_table_of(date, people.by_oblast),
         hide_index=True,
         width="stretch",
         column_config=tables.OBLAST_COLUMNS,

@@ -27,7 +27,7 @@ from benchmarks.browser import free_port, rss_mb
 from deploy.protocol import WIDTH_LABEL, Session
 
 DATE_LABEL = "Frontline date"
-HISTORY_DATE_LABEL = "Date"
+HISTORY_DATE_LABEL = "Date (type or pick; the nearest monthly snapshot is shown)"  # pages/3_History.py
 
 
 @contextlib.contextmanager

@@ -333,9 +333,19 @@ class Session:
         self.widget_states.clear()  # the browser forgets the widgets of the page it leaves
         return await self.run()
 
+    def date_state(self, label: str, day: str):
+        """The WidgetState of the date input ``label`` set to ``day`` (YYYY-MM-DD), as the browser sends it."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        state = WidgetState(id=self.widgets[label].id)
+        state.string_array_value.data.append(day)
+        return state
+
     async def set_widget(self, label: str, value: float | str) -> Run:
-        """Move the slider ``label`` to ``value`` and rerun, as the browser does on a key press."""
-        state = self.slider_state(label, value)
+        """Move the slider ``label`` to ``value`` (or type the day ``value`` into the date input ``label``)
+        and rerun, as the browser does on a key press."""
+        is_date = self.widgets[label].kind == "date_input"
+        state = self.date_state(label, str(value)) if is_date else self.slider_state(label, value)
         return await self.run({state.id: state})
 
 

@@ -20,7 +20,7 @@ import streamlit as st
 from gis import layers, maps, monitoring, present, reach, stats, zones
 from gis.frontline import Front
 from gis.population import PopulationIndex
-from ui import charts, mapview
+from ui import charts, mapview, tables
 
 # Dates kept per process: a date's Front and population index hold ~30 MB; readers mostly open the latest.
 DATES_KEPT = 4
@@ -143,6 +143,12 @@ def population_chart(date: str, split: float) -> dict:
     return charts.population_chart(get_population_index(date).curve(split))
 
 
+@per_snapshot(ZONES_KEPT)
+def towns_table(date: str, width_km: float, split: float):
+    """The largest 200 settlements inside a width/split zone as readers see them (``tables.towns_table``)."""
+    return tables.arrow(tables.towns_table(get_analysis(date, width_km, split).towns.head(200), oblast_names()))
+
+
 @per_snapshot(DATES_KEPT * 4)
 def occupied_by_oblast(date: str) -> pd.DataFrame:
     """Occupied km² and % per oblast on a date."""
@@ -152,8 +158,12 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
 @per_snapshot(ZONES_KEPT)
 def oblasts_table(date: str, width_km: float, split: float) -> pd.DataFrame:
     """The oblasts table of a width/split zone (``present.oblasts_rows``)."""
-    people = get_analysis(date, width_km, split).population.by_oblast
-    return present.oblasts_rows(occupied_by_oblast(date), people, oblast_names())
+    return tables.arrow(oblasts_table_of(date, get_analysis(date, width_km, split).population.by_oblast))
+
+
+def oblasts_table_of(date: str, people_by_oblast: dict[str, float]) -> pd.DataFrame:
+    """Oblasts touched by the occupation or a zone with these people inside (``present.oblasts_rows``)."""
+    return present.oblasts_rows(occupied_by_oblast(date), people_by_oblast, oblast_names())
 
 
 def occupied_summary(date: str) -> dict:

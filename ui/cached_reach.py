@@ -4,11 +4,21 @@ reach at every width, per move only the chosen class's towns."""
 
 from __future__ import annotations
 
+import pyarrow as pa
 import shapely
 
 from gis import maps, reach
-from ui import charts, mapview
-from ui.cached import DATES_KEPT, LAYERS_KEPT, ZONES_KEPT, get_front, get_population_index, get_zone, per_snapshot
+from ui import charts, mapview, tables
+from ui.cached import (
+    DATES_KEPT,
+    LAYERS_KEPT,
+    ZONES_KEPT,
+    get_front,
+    get_population_index,
+    get_zone,
+    oblast_names,
+    per_snapshot,
+)
 
 
 @per_snapshot(DATES_KEPT, spinner="Measuring distances to the borders…")
@@ -92,3 +102,23 @@ def tradeoff_chart(
     curve = get_reach_curve(date, split, weapons, options)
     weapon = next(w for w in weapons if w.key == key)
     return charts.tradeoff_chart(curve, weapon)
+
+
+@per_snapshot(ZONES_KEPT)
+def reach_table(
+    date: str, width_km: float, split: float, weapons: tuple[reach.Weapon, ...], options: reach.ReachOptions
+) -> pa.Table:
+    """The Explorer's table of classes at a width (``tables.reach_table``: from the per-split curve)."""
+    after = get_reach_curve(date, split, weapons, options).loc[width_km]
+    return tables.arrow(tables.reach_table(weapons, get_reach_today_all(date, weapons, options), after))
+
+
+@per_snapshot(ZONES_KEPT)
+def reach_towns_tables(
+    date: str, width_km: float, split: float, weapon: reach.Weapon, options: reach.ReachOptions
+) -> dict[str, pa.Table]:
+    """The chosen class's settlements still within reach after the pull-back, largest 100 by side."""
+    after = get_weapon_reach(date, width_km, split, weapon, options).after
+    return {
+        side: tables.arrow(tables.reach_towns_table(r.towns.head(100), oblast_names())) for side, r in after.items()
+    }

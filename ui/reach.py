@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
 import streamlit as st
 
 from gis import present, reach
@@ -68,31 +67,6 @@ def reach_sidebar() -> ReachChoice:
     return ReachChoice(tuple(weapons), by_key[key], options, on_map)
 
 
-def _hundreds(people: float) -> float:
-    """An estimate shown to the nearest hundred people, as the other people figures."""
-    return round(people, -2)
-
-
-def reach_table(date: str, width_km: float, split: float, choice: ReachChoice) -> pd.DataFrame:
-    """Per class: people within reach today and after on each side, and how many the pull-back moves out
-    (today: width-independent; after: the per-split curve, so a slider move is a lookup)."""
-    after = cached_reach.get_reach_curve(date, split, choice.weapons, choice.options).loc[width_km]
-    today_all = cached_reach.get_reach_today_all(date, choice.weapons, choice.options)
-    rows = []
-    for w in choice.weapons:
-        today = today_all[w.key]
-        row = {"weapon class": w.label, "reach (km)": w.reach_km}
-        for side, name in (("ukraine_controlled", "UA side"), ("occupied", "occupied")):
-            now, then = today[side].people.estimate, after[reach.curve_column(w.key, side)]
-            row |= {
-                f"{name} today": _hundreds(now),
-                f"{name} after": _hundreds(then),
-                f"{name} out of reach": _hundreds(now - then),
-            }
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def reach_section(date: str, width_km: float, split: float, choice: ReachChoice) -> None:
     """The Explorer's section: the table of classes, the lists for the chosen class, the trade-off chart."""
     st.subheader("Within reach after the pull-back")
@@ -101,10 +75,10 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
         f"{reach.DISTANCE_NOTE} Reach figures are an {reach.ORDER_OF_MAGNITUDE} (sidebar)."
         + (f" {reach.MINSK_NOTE}" if choice.options.minsk else "")
     )
-    st.dataframe(
-        reach_table(date, width_km, split, choice), hide_index=True, width="stretch", column_config=tables.REACH_COLUMNS
-    )
+    table = cached_reach.reach_table(date, width_km, split, choice.weapons, choice.options)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=tables.REACH_COLUMNS)
     chosen = cached_reach.get_weapon_reach(date, width_km, split, choice.selected, choice.options)
+    towns = cached_reach.reach_towns_tables(date, width_km, split, choice.selected, choice.options)
     st.markdown(f"**{chosen.weapon.label} ({chosen.weapon.reach_km:g} km): still within reach after the pull-back**")
     left, right = st.columns(2, gap="medium")
     for col, side in ((left, "ukraine_controlled"), (right, "occupied")):
@@ -117,7 +91,7 @@ def reach_section(date: str, width_km: float, split: float, choice: ReachChoice)
             + (f": {', '.join(after.infrastructure['name'].head(6))}." if len(after.infrastructure) else ".")
         )
         col.dataframe(
-            tables.reach_towns_table(after.towns.head(100)),
+            towns[side],
             hide_index=True,
             height=250,
             width="stretch",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import shapely
 import streamlit as st
 
-from gis import crs, present
+from gis import crs, present, reach
 from gis.present import distance_range_text, side_label
-from ui import cached
 
 # Every column has a pixel width: a column without one is sized by measuring all its cells, which
 # formats every number again in each reader's browser on every slider move.
@@ -56,8 +56,14 @@ INFRA_COLUMNS = {
 }
 
 
-def towns_table(towns: pd.DataFrame) -> pd.DataFrame:
-    """The towns table as readers see it: name, people, % inside, side, distance range, oblast."""
+def arrow(table: pd.DataFrame) -> pa.Table:
+    """A table as st.dataframe sends it: kept as Arrow, a rerun does not convert the same rows again."""
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+def towns_table(towns: pd.DataFrame, oblast_names: dict[str, str]) -> pd.DataFrame:
+    """The towns table as readers see it: name, people, % inside, side, distance range, oblast (``oblast_names``:
+    ISO code -> name)."""
     km = [distance_range_text(a, b) for a, b in zip(towns["km_min"], towns["km_max"], strict=True)]
     return pd.DataFrame(
         {
@@ -66,7 +72,7 @@ def towns_table(towns: pd.DataFrame) -> pd.DataFrame:
             "% inside": (100 * towns["share_inside"]).round(0),
             "side": towns["side"].map(side_label),
             "km from line": km,
-            "oblast": towns["iso"].map(cached.oblast_names()),
+            "oblast": towns["iso"].map(oblast_names),
         }
     )
 
@@ -81,11 +87,6 @@ def infrastructure_table(infra: pd.DataFrame) -> pd.DataFrame:
             "km from line": infra["km_to_line"],
         }
     )
-
-
-def oblasts_table(date: str, people_by_oblast: dict[str, float]) -> pd.DataFrame:
-    """Oblasts touched by the occupation or the zone (``present.oblasts_rows``)."""
-    return present.oblasts_rows(cached.occupied_by_oblast(date), people_by_oblast, cached.oblast_names())
 
 
 def gaps_table(cov) -> pd.DataFrame:
@@ -131,14 +132,32 @@ REACH_INFRA_COLUMNS = {
 }
 
 
-def reach_towns_table(towns: pd.DataFrame) -> pd.DataFrame:
+def reach_table(weapons, today_all: dict, after: pd.Series) -> pd.DataFrame:
+    """Per class: people within reach today and after on each side, and how many the pull-back moves out (to the
+    nearest hundred, as the other people figures); ``today_all``: each class's reach today by key; ``after``: the
+    reach curve's row at the zone's width."""
+    rows = []
+    for w in weapons:
+        row = {"weapon class": w.label, "reach (km)": w.reach_km}
+        for side, name in (("ukraine_controlled", "UA side"), ("occupied", "occupied")):
+            now, then = today_all[w.key][side].people.estimate, after[reach.curve_column(w.key, side)]
+            row |= {
+                f"{name} today": round(now, -2),
+                f"{name} after": round(then, -2),
+                f"{name} out of reach": round(now - then, -2),
+            }
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reach_towns_table(towns: pd.DataFrame, oblast_names: dict[str, str]) -> pd.DataFrame:
     """Settlements within reach as readers see them."""
     return pd.DataFrame(
         {
             "settlement": towns["label"],
             "people (2022)": towns["population"],
             "km from positions": towns["km_from_positions"],
-            "oblast": towns["iso"].map(cached.oblast_names()),
+            "oblast": towns["iso"].map(oblast_names),
         }
     )
 
