@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from gis import layers, maps, monitoring, present, reach, stats, zones
@@ -144,7 +145,7 @@ def population_chart(date: str, split: float) -> dict:
 
 
 @per_snapshot(ZONES_KEPT)
-def towns_table(date: str, width_km: float, split: float):
+def towns_table(date: str, width_km: float, split: float) -> pa.Table:
     """The largest 200 settlements inside a width/split zone as readers see them (``tables.towns_table``)."""
     return tables.arrow(tables.towns_table(get_analysis(date, width_km, split).towns.head(200), oblast_names()))
 
@@ -156,7 +157,7 @@ def occupied_by_oblast(date: str) -> pd.DataFrame:
 
 
 @per_snapshot(ZONES_KEPT)
-def oblasts_table(date: str, width_km: float, split: float) -> pd.DataFrame:
+def oblasts_table(date: str, width_km: float, split: float) -> pa.Table:
     """The oblasts table of a width/split zone (``present.oblasts_rows``)."""
     return tables.arrow(oblasts_table_of(date, get_analysis(date, width_km, split).population.by_oblast))
 
