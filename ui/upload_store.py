@@ -197,13 +197,12 @@ def install() -> bool:
     mgr = current_manager()
     if mgr is None:
         return False
-    cls = LimitedUploadedFileManager
-    if isinstance(mgr, cls):
+    if isinstance(mgr, LimitedUploadedFileManager):
         return True
     with _INSTALL_LOCK:
         if type(mgr) is MemoryUploadedFileManager:  # Streamlit's own store (another kind is left alone)
             _raise_part_header_limit()
-            mgr.__class__ = cls  # same object, same files, now capped
+            mgr.__class__ = LimitedUploadedFileManager  # same object, same files, now capped
             reap = session_reaper()
             threading.Thread(target=sweep_forever, args=(mgr, reap), name="ffe-upload-sweep", daemon=True).start()
-    return isinstance(mgr, cls)
+    return isinstance(mgr, LimitedUploadedFileManager)
